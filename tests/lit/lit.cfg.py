@@ -1,0 +1,27 @@
+# lit configuration for b2m: every test runs the built tools and checks their
+# textual output with FileCheck.
+import os
+import lit.formats
+import lit.util
+
+config.name = "b2m"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".b2m", ".b2ir", ".test"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.test_source_root = os.path.dirname(__file__)
+
+site = lit_config.params.get("site")
+if site:
+    lit_config.load_config(config, site)
+
+config.test_exec_root = os.path.join(config.b2m_bin_dir, "..", "tests", "lit-out")
+config.environment["B2M_STDLIB_DIR"] = os.path.join(config.b2m_src_root, "stdlib")
+config.environment["B2M_PROGRESS"] = "0"
+
+for tool in ["b2mc", "b2m-opt"]:
+    config.substitutions.append(("%" + tool, os.path.join(config.b2m_bin_dir, tool)))
+config.substitutions.append(("%examples", os.path.join(config.b2m_src_root, "examples")))
+config.substitutions.append(("%stdlib", os.path.join(config.b2m_src_root, "stdlib")))
+config.substitutions.append(("%shared", config.shared_dir))
+config.substitutions.append(("FileCheck", config.filecheck))
+config.substitutions.append(("not ", config.not_tool + " "))
