@@ -1,0 +1,63 @@
+// Dense layers y = W x + b for the transformer stages, tuned for the decode
+// step where a handful of activation rows meet a large weight matrix: the
+// weights are kept in PyTorch's [out, in] row-major layout, so each output is
+// one contiguous dot product and the whole matrix is streamed from memory
+// exactly once per call whatever the number of activation rows (a CFG pair,
+// a prefill block). Rows are split over the thread pool in chunks whose
+// boundaries depend only on the shape, and each output is computed by one
+// thread in a fixed order: results are bit-identical at any thread count.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "b2m/gen/weights.h"
+
+namespace b2m::gen {
+
+// How a weight matrix is kept in memory for the matrix-vector kernels.
+enum class WeightPrecision {
+  f32,   // float32
+  bf16,  // bfloat16: half the bytes; activations are rounded to bf16 on AVX-512 BF16
+  f16,   // IEEE half: half the bytes; converted to float in registers (F16C)
+};
+
+WeightPrecision parse_weight_precision(const std::string& name);  // "f32" | "bf16" | "f16"
+const char* weight_precision_name(WeightPrecision precision);
+
+class LinearWeight {
+ public:
+  LinearWeight() = default;
+  // From float values [out, in]; converted to `precision`.
+  LinearWeight(std::size_t out, std::size_t in, const std::vector<float>& values,
+               WeightPrecision precision);
+
+  // Reads `name` ([out, in]) and, when with_bias, `bias_name` ([out]), checked.
+  static LinearWeight load(const Weights& weights, const std::string& name, std::size_t out,
+                           std::size_t in, WeightPrecision precision, bool with_bias,
+                           const std::string& bias_name = "");
+
+  std::size_t out() const { return out_; }
+  std::size_t in() const { return in_; }
+  WeightPrecision precision() const { return precision_; }
+  bool has_bias() const { return !bias_.empty(); }
+  std::size_t weight_bytes() const;
+  // Weight value (out_index, in_index) as float (for tests and references).
+  float weight(std::size_t o, std::size_t i) const;
+
+  // y[r, o] = bias[o] + sum_i W[o, i] * x[r, i] for rows r < rows.
+  // x is rows x in (stride x_stride), y is rows x out (stride y_stride).
+  void apply(const float* x, std::size_t rows, std::size_t x_stride, float* y,
+             std::size_t y_stride) const;
+
+ private:
+  std::size_t out_ = 0, in_ = 0;
+  WeightPrecision precision_ = WeightPrecision::f32;
+  std::vector<float> f32_;
+  std::vector<std::uint16_t> half_;  // bf16 or f16 bits
+  std::vector<float> bias_;
+};
+
+}  // namespace b2m::gen

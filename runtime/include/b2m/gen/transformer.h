@@ -1,0 +1,77 @@
+// The GPT-2 / nanoGPT block stack shared by Bark's causal GPT and its
+// non-causal FineGPT: pre-LayerNorm blocks
+//   x += c_proj(attention(c_attn(LN1(x))));  x += mlp.c_proj(GELU(mlp.c_fc(LN2(x))))
+// then ln_f. Tensor names follow bark: `transformer.h.{i}.ln_1.weight`, ...
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "b2m/gen/linear.h"
+#include "b2m/gen/weights.h"
+
+namespace b2m::gen {
+
+struct TransformerShape {
+  std::size_t n_layer = 0, n_head = 0, n_embd = 0, block_size = 0;
+  bool linear_bias = true;     // biases of every Linear (c_attn, c_proj, c_fc)
+  bool layernorm_bias = true;  // biases of every LayerNorm
+};
+
+// Keys and values of every position seen so far, per layer:
+// [n_head][block_size][head_size], so one head's history is contiguous.
+class KvCache {
+ public:
+  KvCache() = default;
+  explicit KvCache(const TransformerShape& shape);
+  std::size_t length() const { return length_; }
+  std::size_t capacity() const { return capacity_; }
+  void clear() { length_ = 0; }
+
+  float* key(std::size_t layer, std::size_t head, std::size_t pos);
+  float* value(std::size_t layer, std::size_t head, std::size_t pos);
+  const float* key(std::size_t layer, std::size_t head, std::size_t pos) const;
+  const float* value(std::size_t layer, std::size_t head, std::size_t pos) const;
+
+ private:
+  friend class TransformerStack;
+  std::size_t n_head_ = 0, head_size_ = 0, capacity_ = 0, length_ = 0;
+  std::vector<float> keys_, values_;  // [layer][head][pos][hs]
+};
+
+class TransformerStack {
+ public:
+  TransformerStack() = default;
+  // `weights` is positioned at the model root (names start with "transformer.").
+  static TransformerStack load(const Weights& weights, const TransformerShape& shape,
+                               WeightPrecision precision);
+
+  const TransformerShape& shape() const { return shape_; }
+  std::size_t weight_bytes() const;  // bytes of Linear weights read per step
+
+  // Runs the blocks and ln_f in place on x (rows x n_embd). Row r belongs to
+  // sequence seq[r] and sits at position pos[r] of that sequence; the rows of
+  // one sequence are consecutive positions that continue caches[seq[r]].
+  // Causal: a row attends to positions <= its own; otherwise to every
+  // position present in its cache after this call (the fine model).
+  void run(float* x, std::size_t rows, std::span<const std::size_t> seq,
+           std::span<const std::size_t> pos, std::span<KvCache* const> caches, bool causal) const;
+
+ private:
+  struct Layer {
+    std::vector<float> ln1_w, ln1_b, ln2_w, ln2_b;
+    LinearWeight c_attn, attn_proj, c_fc, mlp_proj;
+  };
+  TransformerShape shape_;
+  std::vector<Layer> layers_;
+  std::vector<float> lnf_w_, lnf_b_;
+};
+
+// LayerNorm over the last dimension (eps 1e-5, biased variance), in place.
+void layer_norm(float* x, std::size_t rows, std::size_t width, const std::vector<float>& weight,
+                const std::vector<float>& bias);
+// Exact (erf) GELU, in place.
+void gelu(float* x, std::size_t n);
+
+}  // namespace b2m::gen
