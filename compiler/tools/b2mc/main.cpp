@@ -1,0 +1,96 @@
+// b2mc: the b2m compiler driver.
+//   b2mc pipeline.b2m --emit=tokens|ast|ir|ir-opt [-o out]
+//   b2mc file.b2ir -x b2ir --emit=ir-opt
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "b2m/driver/frontend.h"
+#include "b2m/ir/printer.h"
+#include "b2m/ir/verifier.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"b2mc: compile .b2m pipelines (brain activity to music)"};
+  std::string input, emit = "ir-opt", language, output, pipeline;
+  std::vector<std::string> stdlib_dirs, print_after;
+  bool verify_diags = false, print_all = false, time_passes = false, verify_each = false, print_loc = false;
+  app.add_option("input", input, "the .b2m pipeline (or .b2ir with -x b2ir)")->required();
+  app.add_option("--emit", emit, "stage to stop at and print")
+      ->check(CLI::IsMember({"tokens", "ast", "ir", "ir-opt"}));
+  app.add_option("-x", language, "input language (default: by extension)")->check(CLI::IsMember({"b2m", "b2ir"}));
+  app.add_option("-o", output, "write the output here (atomically) instead of stdout");
+  app.add_option("--stdlib-dir", stdlib_dirs, "extra directory to search for imported modules");
+  app.add_flag("--verify-diagnostics", verify_diags, "check diagnostics against expected-* comments");
+  app.add_option("--pass-pipeline", pipeline, "comma-separated passes (default: inline,shape-infer,canonicalize,cse,dce)");
+  app.add_flag("--print-ir-after-all", print_all, "print the IR after every pass");
+  app.add_option("--print-ir-after", print_after, "print the IR after the named pass")->delimiter(',');
+  app.add_flag("--time-passes", time_passes, "report the time spent in each pass");
+  app.add_flag("--verify-each", verify_each, "verify the IR after each pass");
+  app.add_flag("--print-loc", print_loc, "print source locations in the IR");
+  CLI11_PARSE(app, argc, argv);
+
+  b2m::SourceManager sm;
+  b2m::DiagnosticEngine diags(sm);
+  diags.set_buffered(true);
+  std::string err;
+  std::int32_t file = sm.load(input, &err);
+  if (file < 0) {
+    std::fprintf(stderr, "b2mc: error: %s\n", err.c_str());
+    return 1;
+  }
+  if (language.empty()) language = input.size() > 5 && input.substr(input.size() - 5) == ".b2ir" ? "b2ir" : "b2m";
+
+  b2m::ir::PrintOptions popts{print_loc, &sm};
+  b2m::FrontendOptions fo;
+  fo.stdlib_dirs = stdlib_dirs;
+  fo.pipeline = pipeline;
+  fo.pass_options.print_ir_after_all = print_all;
+  fo.pass_options.print_ir_after = print_after;
+  fo.pass_options.time_passes = time_passes;
+  fo.pass_options.verify_each = verify_each;
+  fo.pass_options.printer = [&](const b2m::ir::Module& m) { return b2m::ir::print_module(m, popts); };
+  fo.stop_after = emit == "tokens" ? b2m::Stage::Tokens : emit == "ast" ? b2m::Stage::Ast
+                  : emit == "ir" ? b2m::Stage::Ir : b2m::Stage::IrOpt;
+
+  std::string text;
+  bool ok = false;
+  if (language == "b2ir") {
+    if (emit == "tokens" || emit == "ast") {
+      std::fprintf(stderr, "b2mc: error: --emit=%s needs a .b2m input, not textual IR\n", emit.c_str());
+      return 1;
+    }
+    auto m = b2m::ir::parse_module_text(file, diags);
+    ok = m && b2m::ir::verify(*m, diags);
+    if (ok && emit == "ir-opt") {
+      b2m::passes::register_builtin_passes();
+      b2m::passes::PassManager pm(fo.pass_options);
+      ok = pm.parse_pipeline(pipeline.empty() ? b2m::passes::default_pipeline() : pipeline, diags) && pm.run(*m, diags);
+    }
+    if (ok) text = b2m::ir::print_module(*m, popts);
+  } else {
+    auto r = b2m::run_frontend(sm, diags, file, fo);
+    ok = r.ok;
+    if (ok) {
+      if (emit == "tokens") text = r.tokens_text;
+      else if (emit == "ast") text = b2m::print_ast(r.program->main(), true);
+      else text = b2m::ir::print_module(*r.module, popts);
+    }
+  }
+
+  if (verify_diags) return b2m::verify_diagnostics(sm, file, diags) ? 0 : 1;
+  for (const auto& d : diags.diagnostics()) diags.print(d);
+  if (!ok) {
+    if (diags.num_errors() > 0)
+      std::fprintf(stderr, "%zu error%s generated.\n", diags.num_errors(), diags.num_errors() == 1 ? "" : "s");
+    return 1;
+  }
+  if (!output.empty()) {
+    if (!b2m::write_file_atomically(output, text, &err)) {
+      std::fprintf(stderr, "b2mc: error: %s\n", err.c_str());
+      return 1;
+    }
+  } else {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+  }
+  return 0;
+}
