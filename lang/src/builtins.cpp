@@ -11,7 +11,7 @@ namespace {
 const std::vector<std::string> kUnaryMath = {"exp", "log", "sqrt", "sin", "cos", "tanh",
                                              "floor", "ceil", "round", "abs", "sign", "isnan"};
 const std::vector<std::string> kReductions = {"sum", "mean", "var", "std", "max", "min", "argmax", "argmin"};
-const std::vector<std::string> kOthers = {"where", "cast", "matmul", "compress", "shift",
+const std::vector<std::string> kOthers = {"where", "cast", "matmul", "compress", "shift", "take",
                                           "rename", "logspace", "linspace"};
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
@@ -378,6 +378,37 @@ Type check_builtin(Checker& c, Expr& call, const std::string& name, const Checke
     }
     Type out = x;
     out.dims[out.dim_index(along)].size = Size::sym(c.prog_.sizes.fresh(along));
+    return out;
+  }
+
+  if (name == "take") {
+    // take(x, idx, along=d): entry j of the result along idx's dimension is
+    // x at index idx[j] along d (a gather: per-run statistics back to scans).
+    if (!split_args(diags, call, name, 2, 2, {"along"}, a)) return Type::invalid();
+    if (!check_all(a.pos)) return Type::invalid();
+    const Type& x = a.pos[0]->type;
+    const Type& idx = a.pos[1]->type;
+    if (!idx.is_tensor() || !is_int(idx.dtype) || idx.rank() == 0) {
+      c.error_type(*a.pos[1], "an integer index tensor");
+      return Type::invalid();
+    }
+    if (!a.named.count("along")) {
+      diags.error(call.loc, "take needs along= (the dimension to index)");
+      return Type::invalid();
+    }
+    std::string along;
+    if (!c.dim_arg(*a.named["along"], x, *a.pos[0], &along)) return Type::invalid();
+    // The indexed dimension is replaced, in place, by all of idx's dimensions.
+    Type out = x;
+    int k = out.dim_index(along);
+    out.dims.erase(out.dims.begin() + k);
+    for (const auto& nd : idx.dims) {
+      if (out.dim_index(nd.name) >= 0) {
+        diags.error(a.pos[1]->loc, "the result would have dimension '" + nd.name + "' twice");
+        return Type::invalid();
+      }
+    }
+    out.dims.insert(out.dims.begin() + k, idx.dims.begin(), idx.dims.end());
     return out;
   }
 

@@ -220,6 +220,18 @@ Type expected_result(const Op& op, const Module& m, std::string* why) {
       if (r.is_tensor() && r.rank() == t.rank()) t.dims[k].size = r.dims[k].size;
       return t;
     }
+    case OpId::Take: {
+      std::string along = op.attr_str("along");
+      const Type& idx = operand(1);
+      if (operand(0).dim_index(along) < 0) return fail("take along a missing dimension '" + along + "'");
+      if (!idx.is_tensor() || !is_int(idx.dtype) || idx.rank() == 0)
+        return fail("take's index must be an integer tensor, got " + idx.str());
+      Type t = operand(0);
+      int k = t.dim_index(along);
+      t.dims.erase(t.dims.begin() + k);
+      t.dims.insert(t.dims.begin() + k, idx.dims.begin(), idx.dims.end());
+      return t;
+    }
     case OpId::Field: {
       const Type& rec = operand(0);
       if (!rec.is_record()) return fail("field of a non-record " + rec.str());

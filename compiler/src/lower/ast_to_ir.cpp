@@ -539,6 +539,13 @@ class Lowering {
       op->set_attr("along", Attr::of_str(pos[1]->type.dims[0].name));
       return emit(c, std::move(op));
     }
+    if (name == "take") {
+      Value* x = expr(*pos[0], c);
+      Value* idx = expr(*pos[1], c);
+      auto op = ir::make_op(OpId::Take, {x, idx}, rt, e.loc);
+      op->set_attr("along", Attr::of_str(named["along"]->text));
+      return emit(c, std::move(op));
+    }
     if (name == "shift") {
       Value* x = expr(*pos[0], c);
       auto op = ir::make_op(OpId::Shift, {x}, rt, e.loc);

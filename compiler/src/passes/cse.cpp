@@ -34,19 +34,63 @@ class CsePass : public Pass {
         for (auto id : operand_ids) key += " " + std::to_string(id);
         key += " {";
         for (const auto& [k, v] : op.attrs) key += k + "=" + v.str() + ",";
-        key += "} : " + op.result->type.str();
+        // Result sizes are left out of the key: two identical grouped
+        // reductions get different fresh symbols for their group dimension,
+        // yet compute the same thing.
+        key += "} : " + layout_key(op.result->type);
         auto [it, inserted] = seen.emplace(key, op.result.get());
         if (!inserted) {
           ir::Value* keep = it->second;
           if (keep->name.empty()) keep->name = op.result->name;
+          collect_renames(op.result->type, keep->type);
           ir::replace_uses(*f, op.result.get(), keep, i + 1);
           ids[op.result.get()] = ids.at(keep);
           changed = true;
         }
       }
+      // The merged value's size symbols replace the dropped one's everywhere.
+      if (!renames_.empty()) {
+        for (auto& a : f->args) apply_renames(a->type);
+        apply_renames(f->result);
+        for (auto& op : f->body)
+          if (op->result) apply_renames(op->result->type);
+        renames_.clear();
+      }
     }
     return changed;
   }
+
+ private:
+  static std::string layout_key(const Type& t) {
+    if (t.is_record()) {
+      std::string k = "{";
+      for (const auto& fl : t.fields) k += fl.name + ":" + layout_key(fl.type) + ",";
+      return k + "}";
+    }
+    if (!t.is_tensor()) return t.str();
+    std::string k = dtype_name(t.dtype);
+    k += "[";
+    for (const auto& d : t.dims) k += d.name + (d.size.is_const() ? "=" + d.size.str() : "") + ",";
+    return k + "]";
+  }
+  void collect_renames(const Type& from, const Type& to) {
+    for (std::size_t i = 0; i < from.dims.size() && i < to.dims.size(); ++i)
+      if (!from.dims[i].size.is_const() && !from.dims[i].size.symbol.empty() && !(from.dims[i].size == to.dims[i].size))
+        renames_[from.dims[i].size.symbol] = to.dims[i].size;
+    for (std::size_t i = 0; i < from.fields.size() && i < to.fields.size(); ++i)
+      collect_renames(from.fields[i].type, to.fields[i].type);
+  }
+  void apply_renames(Type& t) {
+    for (auto& d : t.dims) {
+      for (int hops = 0; hops < 64 && !d.size.is_const(); ++hops) {
+        auto it = renames_.find(d.size.symbol);
+        if (it == renames_.end()) break;
+        d.size = it->second;
+      }
+    }
+    for (auto& fl : t.fields) apply_renames(fl.type);
+  }
+  std::map<std::string, Size> renames_;
 };
 
 }  // namespace

@@ -56,7 +56,10 @@ class InlinePass : public Pass {
         copy->attrs = op->attrs;
         copy->parent = &f;
         if (op->result) {
-          copy->result->name = op->result->name;
+          // Numeric names are the printer's numbering, not the user's: drop them.
+          const std::string& n = op->result->name;
+          bool numeric = !n.empty() && n.find_first_not_of("0123456789") == std::string::npos;
+          if (!numeric) copy->result->name = n;
           map[op->result.get()] = copy->result.get();
         }
         copies.push_back(std::move(copy));

@@ -179,6 +179,16 @@ class ShapeInferPass : public Pass {
         pair(op, rest, res->type, op.operands[0], res);
         return;
       }
+      case OpId::Take: {
+        std::string along = op.attr_str("along");
+        Type rest = operand(0);
+        int k = rest.dim_index(along);
+        if (k < 0) return;
+        pair(op, operand(1), res->type, op.operands[1], res);
+        rest.dims.erase(rest.dims.begin() + k);
+        pair(op, rest, res->type, op.operands[0], res);
+        return;
+      }
       case OpId::MatMul:
         pair(op, operand(0), operand(1), op.operands[0], op.operands[1]);
         pair(op, operand(0), res->type, op.operands[0], res);
