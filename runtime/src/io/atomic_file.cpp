@@ -1,6 +1,7 @@
 #include "b2m/io/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,6 +21,10 @@ std::string make_temporary_beside(const std::string& path) {
   name.push_back('\0');
   int fd = ::mkstemp(name.data());
   if (fd < 0) fail("cannot write '{}': cannot create a temporary file: {}", path, std::strerror(errno));
+  // mkstemp creates 0600; give the file the usual 0666 & ~umask.
+  mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(fd, 0666 & ~mask);
   ::close(fd);
   return std::string(name.data());
 }
