@@ -91,12 +91,11 @@ class Lexer {
         return out;
       }
       Token t = next();
-      if (t.kind == Tok::Error) {
-        if (diags_.too_many_errors()) {
-          out.push_back(Token{Tok::Eof, loc(pos_, 0), {}, {}});
-          return out;
-        }
-        continue;  // already reported; skip it
+      // Error tokens stay in the stream (already reported) so the parser can
+      // resynchronize after them without reporting a cascade.
+      if (t.kind == Tok::Error && diags_.too_many_errors()) {
+        out.push_back(Token{Tok::Eof, loc(pos_, 0), {}, {}});
+        return out;
       }
       out.push_back(std::move(t));
     }

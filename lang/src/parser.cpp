@@ -61,6 +61,7 @@ class Parser {
     auto m = std::make_unique<Module>();
     m->file = file_;
     while (peek().kind != Tok::Eof && !diags_.too_many_errors()) {
+      decl_start_ = pos_;
       try {
         DeclPtr d = decl();
         d->module = m.get();
@@ -90,21 +91,34 @@ class Parser {
   const Token& prev() const { return toks_[pos_ > 0 ? pos_ - 1 : 0]; }
 
   [[noreturn]] void error_at(const Token& t, const std::string& what, std::string hint = {}) {
+    if (t.kind == Tok::Error) throw SyntaxError{};  // the lexer reported it
     std::string found = t.kind == Tok::Eof ? "end of file"
                         : t.kind == Tok::Ident ? "'" + t.text + "'"
                         : t.kind == Tok::String ? "string \"" + t.text + "\""
                         : t.kind == Tok::Int || t.kind == Tok::Float ? "number " + t.text
                                                                    : std::string(tok_name(t.kind));
-    diags_.error(t.loc, "expected " + what + ", found " + found, std::move(hint));
+    // When the unexpected token starts a later line, the problem is at the end
+    // of the previous line: point just after its last token.
+    Loc at = t.loc;
+    if (pos_ > 0) {
+      const Token& p = toks_[pos_ - 1];
+      const std::string& text = diags_.sources().file(p.loc.file).text;
+      bool newline_between = false;
+      for (std::uint32_t i = p.loc.offset + p.loc.length; i < t.loc.offset && i < text.size(); ++i)
+        if (text[i] == '\n') newline_between = true;
+      if (newline_between) at = Loc{p.loc.file, p.loc.offset + p.loc.length, 1};
+    }
+    diags_.error(at, "expected " + what + ", found " + found, std::move(hint));
     throw SyntaxError{};
   }
   const Token& expect(Tok k, const std::string& what = {}) {
     if (peek().kind != k) error_at(peek(), what.empty() ? tok_name(k) : what);
     return advance();
   }
-  // Skips to the start of the next declaration.
+  // Skips to the start of the next declaration (which may be the token the
+  // error was found at: `let a = (1` followed by a new `let`).
   void recover() {
-    if (pos_ < toks_.size() && peek().kind != Tok::Eof) advance();
+    if (pos_ == decl_start_ && peek().kind != Tok::Eof) advance();
     while (peek().kind != Tok::Eof && !starts_decl(peek().kind)) advance();
   }
 
@@ -516,6 +530,7 @@ class Parser {
   const std::vector<Token>& toks_;
   DiagnosticEngine& diags_;
   std::size_t pos_ = 0;
+  std::size_t decl_start_ = 0;
   int depth_ = 0;
 };
 

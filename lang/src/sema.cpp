@@ -480,6 +480,10 @@ Type Checker::check_member(Expr& e, const Scope& s) {
         diags_.error(e.loc, "'" + m->name + "." + e.text + "' is a function; call it with arguments");
         return Type::invalid();
       }
+      if (d->kind == Decl::Kind::Type) {
+        diags_.error(e.loc, "'" + m->name + "." + e.text + "' is a type, not a value");
+        return Type::invalid();
+      }
       if (s.fn_decl) {
         diags_.error(e.loc, "function '" + s.fn_decl->name + "' cannot use '" + m->name + "." + e.text +
                                 "', a value defined outside it",

@@ -32,7 +32,10 @@ class Namer {
  private:
   void add(const Value* v) {
     order_.push_back(v);
-    if (v->name.empty()) {
+    // Numeric names are the printer's own numbering: renumber them in program
+    // order so that output after any pass is canonical.
+    bool numeric = !v->name.empty() && v->name.find_first_not_of("0123456789") == std::string::npos;
+    if (v->name.empty() || numeric) {
       names_[v] = "";
       return;
     }

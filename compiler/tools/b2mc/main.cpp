@@ -3,6 +3,7 @@
 //   b2mc file.b2ir -x b2ir --emit=ir-opt
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "b2m/driver/frontend.h"
@@ -78,7 +79,14 @@ int main(int argc, char** argv) {
   }
 
   if (verify_diags) return b2m::verify_diagnostics(sm, file, diags) ? 0 : 1;
-  for (const auto& d : diags.diagnostics()) diags.print(d);
+  // Lexer errors are found before parser and checker errors: show them all in
+  // source order.
+  std::vector<const b2m::Diagnostic*> sorted;
+  for (const auto& d : diags.diagnostics()) sorted.push_back(&d);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const b2m::Diagnostic* a, const b2m::Diagnostic* b) {
+    return a->loc.file == b->loc.file && a->loc.offset < b->loc.offset;
+  });
+  for (const auto* d : sorted) diags.print(*d);
   if (!ok) {
     if (diags.num_errors() > 0)
       std::fprintf(stderr, "%zu error%s generated.\n", diags.num_errors(), diags.num_errors() == 1 ? "" : "s");
