@@ -92,18 +92,34 @@ namespace {
 // --- dot products of one weight row with one activation row, in a fixed order ---
 
 #if defined(__AVX512F__)
+// One accumulator and the same masked 16-wide steps as dot4_f32, so that a
+// row gives bit-identical results whichever kernel computes it.
 inline float dot_f32(const float* w, const float* x, std::size_t n) {
-  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-  std::size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), acc0);
-    acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 16), _mm512_loadu_ps(x + i + 16), acc1);
-  }
-  for (; i < n; i += 16) {
+  __m512 acc = _mm512_setzero_ps();
+  for (std::size_t i = 0; i < n; i += 16) {
     __mmask16 m = n - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - i)) - 1u);
-    acc0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w + i), _mm512_maskz_loadu_ps(m, x + i), acc0);
+    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w + i), _mm512_maskz_loadu_ps(m, x + i), acc);
   }
-  return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+  return _mm512_reduce_add_ps(acc);
+}
+
+// Four weight rows against one activation row: four independent memory
+// streams in flight and each activation load shared by four FMAs.
+inline void dot4_f32(const float* w, std::size_t stride, const float* x, std::size_t n, float* out) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+  const float *w0 = w, *w1 = w + stride, *w2 = w + 2 * stride, *w3 = w + 3 * stride;
+  for (std::size_t i = 0; i < n; i += 16) {
+    __mmask16 m = n - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - i)) - 1u);
+    __m512 xv = _mm512_maskz_loadu_ps(m, x + i);
+    a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w0 + i), xv, a0);
+    a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w1 + i), xv, a1);
+    a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w2 + i), xv, a2);
+    a3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w3 + i), xv, a3);
+  }
+  out[0] = _mm512_reduce_add_ps(a0);
+  out[1] = _mm512_reduce_add_ps(a1);
+  out[2] = _mm512_reduce_add_ps(a2);
+  out[3] = _mm512_reduce_add_ps(a3);
 }
 
 inline __m512 widen_bf16(__m256i bits) {
@@ -122,21 +138,32 @@ inline float dot_f16(const std::uint16_t* w, const float* x, std::size_t n) {
 }
 
 #if defined(__AVX512BF16__)
-// x is given already rounded to bf16: 32 products per instruction.
+// x is given already rounded to bf16: 32 products per instruction. Same
+// steps as dot4_bf16 (bit-identical per row).
 inline float dot_bf16(const std::uint16_t* w, const std::uint16_t* x, std::size_t n) {
-  __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-  std::size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    acc0 = _mm512_dpbf16_ps(acc0, (__m512bh)_mm512_loadu_si512(w + i), (__m512bh)_mm512_loadu_si512(x + i));
-    acc1 = _mm512_dpbf16_ps(acc1, (__m512bh)_mm512_loadu_si512(w + i + 32),
-                            (__m512bh)_mm512_loadu_si512(x + i + 32));
-  }
-  for (; i < n; i += 32) {
+  __m512 acc = _mm512_setzero_ps();
+  for (std::size_t i = 0; i < n; i += 32) {
     __mmask32 m = n - i >= 32 ? __mmask32(0xFFFFFFFFu) : __mmask32((1ull << (n - i)) - 1u);
-    acc0 = _mm512_dpbf16_ps(acc0, (__m512bh)_mm512_maskz_loadu_epi16(m, w + i),
-                            (__m512bh)_mm512_maskz_loadu_epi16(m, x + i));
+    acc = _mm512_dpbf16_ps(acc, (__m512bh)_mm512_maskz_loadu_epi16(m, w + i), (__m512bh)_mm512_maskz_loadu_epi16(m, x + i));
   }
-  return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+  return _mm512_reduce_add_ps(acc);
+}
+
+inline void dot4_bf16(const std::uint16_t* w, std::size_t stride, const std::uint16_t* x, std::size_t n, float* out) {
+  __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
+  const std::uint16_t *w0 = w, *w1 = w + stride, *w2 = w + 2 * stride, *w3 = w + 3 * stride;
+  for (std::size_t i = 0; i < n; i += 32) {
+    __mmask32 m = n - i >= 32 ? __mmask32(0xFFFFFFFFu) : __mmask32((1ull << (n - i)) - 1u);
+    __m512bh xv = (__m512bh)_mm512_maskz_loadu_epi16(m, x + i);
+    a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_maskz_loadu_epi16(m, w0 + i), xv);
+    a1 = _mm512_dpbf16_ps(a1, (__m512bh)_mm512_maskz_loadu_epi16(m, w1 + i), xv);
+    a2 = _mm512_dpbf16_ps(a2, (__m512bh)_mm512_maskz_loadu_epi16(m, w2 + i), xv);
+    a3 = _mm512_dpbf16_ps(a3, (__m512bh)_mm512_maskz_loadu_epi16(m, w3 + i), xv);
+  }
+  out[0] = _mm512_reduce_add_ps(a0);
+  out[1] = _mm512_reduce_add_ps(a1);
+  out[2] = _mm512_reduce_add_ps(a2);
+  out[3] = _mm512_reduce_add_ps(a3);
 }
 #else
 inline float dot_bf16(const std::uint16_t* w, const float* x, std::size_t n) {
@@ -192,7 +219,16 @@ void LinearWeight::apply(const float* x, std::size_t rows, std::size_t x_stride,
   std::size_t in = in_;
   if (precision_ == WeightPrecision::f32) {
     parallel_for(out_, rows_per_chunk(in, 4), [&](std::size_t begin, std::size_t end) {
-      for (std::size_t o = begin; o < end; ++o) {
+      std::size_t o = begin;
+#if defined(__AVX512F__)
+      if (rows == 1) {  // the decode step: four weight rows at a time
+        for (; o + 4 <= end; o += 4) {
+          dot4_f32(f32_.data() + o * in, in, x, in, y + o);
+          for (int k = 0; k < 4; ++k) y[o + k] += bias ? bias[o + k] : 0.0f;
+        }
+      }
+#endif
+      for (; o < end; ++o) {
         const float* w = f32_.data() + o * in;
         for (std::size_t r = 0; r < rows; ++r)
           y[r * y_stride + o] = dot_f32(w, x + r * x_stride, in) + (bias ? bias[o] : 0.0f);
@@ -212,7 +248,14 @@ void LinearWeight::apply(const float* x, std::size_t rows, std::size_t x_stride,
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t i = 0; i < in; ++i) xb[r * in + i] = io::float_to_bf16(x[r * x_stride + i]);
     parallel_for(out_, rows_per_chunk(in, 2), [&](std::size_t begin, std::size_t end) {
-      for (std::size_t o = begin; o < end; ++o) {
+      std::size_t o = begin;
+      if (rows == 1) {
+        for (; o + 4 <= end; o += 4) {
+          dot4_bf16(half_.data() + o * in, in, xb.data(), in, y + o);
+          for (int k = 0; k < 4; ++k) y[o + k] += bias ? bias[o + k] : 0.0f;
+        }
+      }
+      for (; o < end; ++o) {
         const std::uint16_t* w = half_.data() + o * in;
         for (std::size_t r = 0; r < rows; ++r)
           y[r * y_stride + o] = dot_bf16(w, xb.data() + r * in, in) + (bias ? bias[o] : 0.0f);

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "b2m/gen/safetensors.h"
+#include "b2m/gen/gpt.h"
+#include "b2m/gen/seanet.h"
 #include "b2m/gen/sampling.h"
 #include "b2m/io/atomic_file.h"
 #include "b2m/runtime/error.h"
@@ -75,16 +77,6 @@ nlohmann::json gpt_json(std::size_t layers, std::size_t heads, std::size_t c, st
           {"input_vocab_size", in}, {"output_vocab_size", out}, {"bias", true}};
 }
 
-void write_causal(const std::string& path, Init& init, const RandomModelSpec& s, std::size_t block, std::size_t in,
-                  std::size_t out) {
-  std::vector<TensorToWrite> t;
-  add(t, "transformer.wte.weight", {in, s.n_embd}, init.normal(in * s.n_embd, 0.02));
-  add(t, "transformer.wpe.weight", {block, s.n_embd}, init.normal(block * s.n_embd, 0.02));
-  add_blocks(t, init, s.n_layer, s.n_embd);
-  add(t, "lm_head.weight", {out, s.n_embd}, init.normal(out * s.n_embd, 0.02));
-  gen::write_safetensors(path, t, {{"format", "pt"}, {"source", "b2m-make-model"}});
-}
-
 // A conv with weight norm, PyTorch's default fan-in scale; g = ||v|| per output.
 void add_conv(std::vector<TensorToWrite>& t, Init& init, const std::string& prefix, std::vector<std::size_t> shape,
               std::size_t fan_in, std::size_t bias_size) {
@@ -103,46 +95,67 @@ void add_conv(std::vector<TensorToWrite>& t, Init& init, const std::string& pref
   add(t, prefix + "bias", {bias_size}, init.uniform(bias_size, 1.0 / std::sqrt(double(fan_in))));
 }
 
-nlohmann::json write_codec(const std::string& path, Init& init, const RandomModelSpec& s) {
-  const std::vector<std::size_t> ratios = {8, 5, 4, 2};
+}  // namespace
+
+void write_random_gpt(const std::string& path, const GptConfig& c, std::uint64_t seed) {
+  Init init(seed);
   std::vector<TensorToWrite> t;
-  for (std::size_t q = 0; q < s.n_codebooks; ++q)
-    add(t, "quantizer.vq.layers." + std::to_string(q) + "._codebook.embed", {s.codebook_size, s.codec_dimension},
-        init.normal(s.codebook_size * s.codec_dimension, 1.0));
-  std::size_t width = s.codec_filters << ratios.size();
-  std::size_t idx = 0;
-  auto name = [&](std::size_t i) { return "decoder.model." + std::to_string(i); };
-  add_conv(t, init, name(idx++) + ".conv.conv.", {width, s.codec_dimension, 7}, s.codec_dimension * 7, width);
-  std::string lstm = name(idx++) + ".lstm.";
-  for (int k = 0; k < 2; ++k) {
-    std::string l = "_l" + std::to_string(k);
-    double bound = 1.0 / std::sqrt(double(width));
-    add(t, lstm + "weight_ih" + l, {4 * width, width}, init.uniform(4 * width * width, bound));
-    add(t, lstm + "weight_hh" + l, {4 * width, width}, init.uniform(4 * width * width, bound));
-    add(t, lstm + "bias_ih" + l, {4 * width}, init.uniform(4 * width, bound));
-    add(t, lstm + "bias_hh" + l, {4 * width}, init.uniform(4 * width, bound));
-  }
-  for (std::size_t r : ratios) {
-    ++idx;  // ELU
-    add_conv(t, init, name(idx++) + ".convtr.convtr.", {width, width / 2, 2 * r}, width * 2 * r / r, width / 2);
-    width /= 2;
-    std::string b = name(idx++);
-    add_conv(t, init, b + ".block.1.conv.conv.", {width / 2, width, 3}, width * 3, width / 2);
-    add_conv(t, init, b + ".block.3.conv.conv.", {width, width / 2, 1}, width / 2, width);
-    add_conv(t, init, b + ".shortcut.conv.conv.", {width, width, 1}, width, width);
-  }
-  ++idx;  // ELU
-  add_conv(t, init, name(idx++) + ".conv.conv.", {1, s.codec_filters, 7}, s.codec_filters * 7, 1);
-  gen::write_safetensors(path, t, {{"format", "pt"}, {"source", "b2m-make-model"}});
-  return {{"channels", 1}, {"dimension", s.codec_dimension}, {"n_filters", s.codec_filters},
-          {"n_residual_layers", 1}, {"ratios", ratios}, {"activation", "ELU"},
-          {"activation_params", {{"alpha", 1.0}}}, {"final_activation", "Tanh"}, {"norm", "weight_norm"},
-          {"kernel_size", 7}, {"last_kernel_size", 7}, {"residual_kernel_size", 3}, {"dilation_base", 2},
-          {"causal", true}, {"pad_mode", "reflect"}, {"true_skip", false}, {"compress", 2}, {"lstm", 2},
-          {"trim_right_ratio", 1.0}};
+  add(t, "transformer.wte.weight", {c.input_vocab_size, c.n_embd}, init.normal(c.input_vocab_size * c.n_embd, 0.02));
+  add(t, "transformer.wpe.weight", {c.block_size, c.n_embd}, init.normal(c.block_size * c.n_embd, 0.02));
+  add_blocks(t, init, c.n_layer, c.n_embd);
+  add(t, "lm_head.weight", {c.output_vocab_size, c.n_embd}, init.normal(c.output_vocab_size * c.n_embd, 0.02));
+  gen::write_safetensors(path, t, {{"format", "pt"}, {"source", "b2m random GPT"}});
 }
 
-}  // namespace
+nlohmann::json write_random_codec(const std::string& path, const SeanetConfig& s, std::size_t n_q, std::size_t bins,
+                                  std::uint64_t seed) {
+  Init init(seed);
+  std::vector<TensorToWrite> t;
+  for (std::size_t q = 0; q < n_q; ++q)
+    add(t, "quantizer.vq.layers." + std::to_string(q) + "._codebook.embed", {bins, s.dimension},
+        init.normal(bins * s.dimension, 1.0));
+  std::size_t width = s.n_filters << s.ratios.size();
+  std::size_t idx = 0;
+  auto name = [&](std::size_t i) { return "decoder.model." + std::to_string(i); };
+  add_conv(t, init, name(idx++) + ".conv.conv.", {width, s.dimension, s.kernel_size}, s.dimension * s.kernel_size, width);
+  if (s.lstm > 0) {
+    std::string lstm = name(idx++) + ".lstm.";
+    for (std::size_t k = 0; k < s.lstm; ++k) {
+      std::string l = "_l" + std::to_string(k);
+      double bound = 1.0 / std::sqrt(double(width));
+      add(t, lstm + "weight_ih" + l, {4 * width, width}, init.uniform(4 * width * width, bound));
+      add(t, lstm + "weight_hh" + l, {4 * width, width}, init.uniform(4 * width * width, bound));
+      add(t, lstm + "bias_ih" + l, {4 * width}, init.uniform(4 * width, bound));
+      add(t, lstm + "bias_hh" + l, {4 * width}, init.uniform(4 * width, bound));
+    }
+  }
+  for (std::size_t r : s.ratios) {
+    ++idx;  // ELU
+    add_conv(t, init, name(idx++) + ".convtr.convtr.", {width, width / 2, 2 * r}, width * 2, width / 2);
+    width /= 2;
+    for (std::size_t j = 0; j < s.n_residual_layers; ++j) {
+      std::string b = name(idx++);
+      std::size_t hidden = width / s.compress;
+      add_conv(t, init, b + ".block.1.conv.conv.", {hidden, width, s.residual_kernel_size},
+               width * s.residual_kernel_size, hidden);
+      add_conv(t, init, b + ".block.3.conv.conv.", {width, hidden, 1}, hidden, width);
+      if (!s.true_skip) add_conv(t, init, b + ".shortcut.conv.conv.", {width, width, 1}, width, width);
+    }
+  }
+  ++idx;  // ELU
+  add_conv(t, init, name(idx++) + ".conv.conv.", {s.channels, s.n_filters, s.last_kernel_size},
+           s.n_filters * s.last_kernel_size, s.channels);
+  gen::write_safetensors(path, t, {{"format", "pt"}, {"source", "b2m random codec"}});
+  nlohmann::json ratios = s.ratios;
+  return {{"channels", s.channels}, {"dimension", s.dimension}, {"n_filters", s.n_filters},
+          {"n_residual_layers", s.n_residual_layers}, {"ratios", ratios}, {"activation", "ELU"},
+          {"activation_params", {{"alpha", s.elu_alpha}}},
+          {"final_activation", s.final_activation.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.final_activation)},
+          {"norm", "weight_norm"}, {"kernel_size", s.kernel_size}, {"last_kernel_size", s.last_kernel_size},
+          {"residual_kernel_size", s.residual_kernel_size}, {"dilation_base", s.dilation_base},
+          {"causal", s.causal}, {"pad_mode", s.pad_mode}, {"true_skip", s.true_skip}, {"compress", s.compress},
+          {"lstm", s.lstm}, {"trim_right_ratio", s.trim_right_ratio}, {"n_q", n_q}, {"bins", bins}};
+}
 
 void write_random_model(const std::string& dir, const RandomModelSpec& s) {
   std::filesystem::create_directories(dir);
@@ -156,10 +169,12 @@ void write_random_model(const std::string& dir, const RandomModelSpec& s) {
   }
   std::size_t cond = s.conditioning_q * s.conditioning_bins;
   std::size_t sem_in = s.semantic_vocab + cond + 1;
-  write_causal(dir + "/semantic.safetensors", init, s, s.semantic_block, sem_in, s.semantic_vocab);
+  write_random_gpt(dir + "/semantic.safetensors",
+                   {s.n_layer, s.n_head, s.n_embd, s.semantic_block, sem_in, s.semantic_vocab, true}, s.seed + 1);
   std::size_t acoustic = s.n_coarse * s.codebook_size;
   std::size_t coarse_in = acoustic + s.semantic_vocab + cond + 1;
-  write_causal(dir + "/coarse.safetensors", init, s, s.coarse_block, coarse_in, acoustic);
+  write_random_gpt(dir + "/coarse.safetensors",
+                   {s.n_layer, s.n_head, s.n_embd, s.coarse_block, coarse_in, acoustic, true}, s.seed + 2);
   {
     std::vector<TensorToWrite> t;
     std::size_t in = s.codebook_size + 1, out = s.codebook_size, c = s.n_embd;
@@ -171,7 +186,12 @@ void write_random_model(const std::string& dir, const RandomModelSpec& s) {
       add(t, "lm_heads." + std::to_string(k) + ".weight", {out, c}, init.normal(out * c, 0.02));
     gen::write_safetensors(dir + "/fine.safetensors", t);
   }
-  nlohmann::json seanet = write_codec(dir + "/codec.safetensors", init, s);
+  SeanetConfig codec;
+  codec.dimension = s.codec_dimension;
+  codec.n_filters = s.codec_filters;
+  codec.causal = true;
+  codec.final_activation = "Tanh";  // keeps random weights' output within [-1, 1]
+  nlohmann::json seanet = write_random_codec(dir + "/codec.safetensors", codec, s.n_codebooks, s.codebook_size, s.seed + 3);
 
   nlohmann::json config = {
       {"format", "b2m-musiclm"},

@@ -4,7 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
+
+#include "b2m/gen/gpt.h"
+#include "b2m/gen/seanet.h"
 
 namespace b2m::gen {
 
@@ -19,5 +23,13 @@ struct RandomModelSpec {
 };
 
 void write_random_model(const std::string& dir, const RandomModelSpec& spec);
+
+// One causal GPT stage with bark's tensor names (nanoGPT initialisation).
+void write_random_gpt(const std::string& path, const GptConfig& config, std::uint64_t seed);
+
+// An EnCodec-style codec (RVQ codebooks + SEANet decoder, weight norm) for
+// `config`; returns the config keys to store next to it.
+nlohmann::json write_random_codec(const std::string& path, const SeanetConfig& config, std::size_t n_q,
+                                  std::size_t bins, std::uint64_t seed);
 
 }  // namespace b2m::gen
