@@ -6,6 +6,7 @@
 #include <lapacke.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "b2m/runtime/error.h"
 #include "b2m/runtime/thread_pool.h"
@@ -80,8 +81,16 @@ void eigh_rows(RowMatrixF& a, VectorF& w, const char* what) {
   // The buffer is symmetric, so reading it column-major changes nothing; the
   // column-major eigenvector matrix written back is, read row-major, its
   // transpose: eigenvectors as rows, with no extra copy.
-  const lapack_int info = LAPACKE_ssyevd(LAPACK_COL_MAJOR, 'V', 'U', static_cast<lapack_int>(n),
-                                         a.data(), static_cast<lapack_int>(n), w.data());
+  // Workspace sizes are passed explicitly: LAPACK < 3.12 returns its
+  // workspace query as a float, which rounds sizes above 2^24 down (n > ~2900
+  // here) and then rejects its own answer as too small.
+  const auto nn = static_cast<std::size_t>(n);
+  std::vector<float> work(1 + 6 * nn + 2 * nn * nn);
+  std::vector<lapack_int> iwork(3 + 5 * nn);
+  const lapack_int info = LAPACKE_ssyevd_work(
+      LAPACK_COL_MAJOR, 'V', 'U', static_cast<lapack_int>(n), a.data(), static_cast<lapack_int>(n),
+      w.data(), work.data(), static_cast<lapack_int>(work.size()), iwork.data(),
+      static_cast<lapack_int>(iwork.size()));
   if (info != 0)
     fail("{}: the symmetric eigendecomposition ({}x{}) failed (LAPACK info {}); the data may "
          "contain NaN or Inf",
@@ -97,10 +106,17 @@ void svd_thin(RowMatrixF& x, RowMatrixF& u, VectorF& s, RowMatrixF& vt, const ch
   vt.resize(r, p);
   s.resize(r);
   if (r == 0) return;
-  const lapack_int info = LAPACKE_sgesdd(
+  // Explicit workspace, as for ssyevd: the float-valued size query rounds
+  // down above 2^24. LAPACK's bound for JOBZ = 'S' is
+  // 3 mn + max(mx, 4 mn² + 4 mn) (older docs: 4 mn² + 6 mn + mx); take both.
+  const auto mn = static_cast<std::size_t>(r), mx = static_cast<std::size_t>(std::max(n, p));
+  const std::size_t lwork = std::max(3 * mn + std::max(mx, 4 * mn * mn + 4 * mn), 4 * mn * mn + 7 * mn + mx);
+  std::vector<float> work(lwork);
+  std::vector<lapack_int> iwork(8 * mn);
+  const lapack_int info = LAPACKE_sgesdd_work(
       LAPACK_COL_MAJOR, 'S', static_cast<lapack_int>(p), static_cast<lapack_int>(n), x.data(),
       static_cast<lapack_int>(p), s.data(), vt.data(), static_cast<lapack_int>(p), u.data(),
-      static_cast<lapack_int>(r));
+      static_cast<lapack_int>(r), work.data(), static_cast<lapack_int>(work.size()), iwork.data());
   if (info != 0)
     fail("{}: the SVD ({}x{}) failed (LAPACK info {}); the data may contain NaN or Inf", what, n,
          p, info);

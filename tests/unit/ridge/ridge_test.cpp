@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 
+#include "b2m/ridge/blas.h"
 #include "b2m/ridge/ridge.h"
 #include "b2m/runtime/error.h"
 
@@ -363,3 +364,28 @@ TEST(RidgeFlops, ModelGrowsWithAlphasAndTargets) {
 
 }  // namespace
 }  // namespace b2m::ridge
+
+namespace b2m::blas {
+namespace {
+
+// Above n ~ 2900 the ssyevd workspace (1 + 6n + 2n² floats) exceeds 2^24, which
+// LAPACK < 3.12 cannot report exactly through its float-valued size query.
+TEST(Blas, EigendecompositionAboveTheFloatWorkspaceLimit) {
+  const Eigen::Index n = 2950;
+  RowMatrixF a = RowMatrixF::Zero(n, n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    a(i, i) = float(i % 17) + 1.0f;
+    if (i + 1 < n) a(i, i + 1) = a(i + 1, i) = 0.25f;
+  }
+  const RowMatrixF original = a;
+  VectorF w;
+  eigh_rows(a, w, "test");
+  // A v_k = w_k v_k for a few eigenpairs (rows of a).
+  for (Eigen::Index k : {Eigen::Index(0), n / 2, n - 1}) {
+    const Eigen::VectorXf v = a.row(k).transpose();
+    EXPECT_LT((original * v - w[k] * v).norm(), 1e-3f * std::abs(w[k]) + 1e-3f) << k;
+  }
+}
+
+}  // namespace
+}  // namespace b2m::blas
