@@ -110,7 +110,7 @@ class Lexer {
   void skip_space_and_comments() {
     while (pos_ < s_.size()) {
       char c = s_[pos_];
-      if (c == '#') {
+      if (c == '#' || (opts_.ir && c == '/' && pos_ + 1 < s_.size() && s_[pos_ + 1] == '/')) {
         while (pos_ < s_.size() && s_[pos_] != '\n') ++pos_;
       } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
         ++pos_;

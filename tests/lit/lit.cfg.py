@@ -24,4 +24,3 @@ config.substitutions.append(("%examples", os.path.join(config.b2m_src_root, "exa
 config.substitutions.append(("%stdlib", os.path.join(config.b2m_src_root, "stdlib")))
 config.substitutions.append(("%shared", config.shared_dir))
 config.substitutions.append(("FileCheck", config.filecheck))
-config.substitutions.append(("not ", config.not_tool + " "))

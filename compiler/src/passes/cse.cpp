@@ -34,10 +34,11 @@ class CsePass : public Pass {
         for (auto id : operand_ids) key += " " + std::to_string(id);
         key += " {";
         for (const auto& [k, v] : op.attrs) key += k + "=" + v.str() + ",";
-        // Result sizes are left out of the key: two identical grouped
-        // reductions get different fresh symbols for their group dimension,
-        // yet compute the same thing.
-        key += "} : " + layout_key(op.result->type);
+        // The size of a dimension an op creates (the groups of a segment
+        // reduction, the kept entries of a compress) is a fresh symbol per op,
+        // yet two such ops with the same operands compute the same thing: that
+        // one size is left out of the key.
+        key += "} : " + result_key(op);
         auto [it, inserted] = seen.emplace(key, op.result.get());
         if (!inserted) {
           ir::Value* keep = it->second;
@@ -61,17 +62,14 @@ class CsePass : public Pass {
   }
 
  private:
-  static std::string layout_key(const Type& t) {
-    if (t.is_record()) {
-      std::string k = "{";
-      for (const auto& fl : t.fields) k += fl.name + ":" + layout_key(fl.type) + ",";
-      return k + "}";
-    }
-    if (!t.is_tensor()) return t.str();
-    std::string k = dtype_name(t.dtype);
-    k += "[";
-    for (const auto& d : t.dims) k += d.name + (d.size.is_const() ? "=" + d.size.str() : "") + ",";
-    return k + "]";
+  static std::string result_key(const ir::Op& op) {
+    std::string fresh_dim;
+    if (op.id == OpId::SegmentSum || op.id == OpId::SegmentMean) fresh_dim = op.attr_str("into");
+    if (op.id == OpId::Compress) fresh_dim = op.attr_str("along");
+    Type t = op.result->type;
+    for (auto& d : t.dims)
+      if (d.name == fresh_dim && !d.size.is_const()) d.size = Size::sym("?");
+    return t.str();
   }
   void collect_renames(const Type& from, const Type& to) {
     for (std::size_t i = 0; i < from.dims.size() && i < to.dims.size(); ++i)

@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   std::vector<const b2m::Diagnostic*> sorted;
   for (const auto& d : diags.diagnostics()) sorted.push_back(&d);
   std::stable_sort(sorted.begin(), sorted.end(), [](const b2m::Diagnostic* a, const b2m::Diagnostic* b) {
-    return a->loc.file == b->loc.file && a->loc.offset < b->loc.offset;
+    return std::make_pair(a->loc.file, a->loc.offset) < std::make_pair(b->loc.file, b->loc.offset);
   });
   for (const auto* d : sorted) diags.print(*d);
   if (!ok) {
