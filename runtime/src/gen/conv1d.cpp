@@ -45,13 +45,20 @@ Signal StreamingConv1d::convolve_ready() {
     const std::size_t chunk = std::max<std::size_t>(16, (std::size_t(1) << 18) / std::max<std::size_t>(1, column));
     parallel_for(static_cast<std::size_t>(n_out), chunk, [&](std::size_t begin, std::size_t end) {
       const auto n = static_cast<Eigen::Index>(end - begin);
-      Eigen::MatrixXf cols(static_cast<Eigen::Index>(column), n);
-      for (Eigen::Index t = 0; t < n; ++t)
-        for (std::size_t j = 0; j < p.spec.kernel; ++j)
-          cols.col(t).segment(static_cast<Eigen::Index>(j) * in, in) =
-              pending_.col(static_cast<Eigen::Index>(begin) + t + static_cast<Eigen::Index>(j * p.spec.dilation));
+      if (p.spec.kernel == 1) {  // a 1x1 conv is one GEMM on the input itself
+        auto block = y.middleCols(static_cast<Eigen::Index>(begin), n);
+        block.noalias() = p.w * pending_.middleCols(static_cast<Eigen::Index>(begin), n);
+        block.colwise() += p.bias;
+        return;
+      }
+      // One GEMM per tap on shifted views of the input: no im2col copy.
       auto block = y.middleCols(static_cast<Eigen::Index>(begin), n);
-      block.noalias() = p.w * cols;
+      for (std::size_t j = 0; j < p.spec.kernel; ++j) {
+        auto w_j = p.w.middleCols(static_cast<Eigen::Index>(j) * in, in);
+        auto x_j = pending_.middleCols(static_cast<Eigen::Index>(begin + j * p.spec.dilation), n);
+        if (j == 0) block.noalias() = w_j * x_j;
+        else block.noalias() += w_j * x_j;
+      }
       block.colwise() += p.bias;
     });
   }

@@ -67,10 +67,20 @@ Signal StreamingConvTranspose1d::push(const Signal& x) {
     const auto b = static_cast<Eigen::Index>(begin), n = static_cast<Eigen::Index>(end - begin);
     z.middleCols(b, n).noalias() = p.w * x.middleCols(b, n);
   });
-  Signal raw = Signal::Zero(O, L * s + total);
-  raw.leftCols(total) = overlap_;
-  for (Eigen::Index t = 0; t < L; ++t)
-    for (Eigen::Index j = 0; j < k; ++j) raw.col(t * s + j) += z.block(j * O, t, O, 1);
+  // Output column c of this chunk gathers tap j = c - t*s of every frame t
+  // that reaches it (plus the carried overlap), in increasing t: parallel over
+  // fixed column chunks without write conflicts.
+  const Eigen::Index raw_cols = L * s + total;
+  Signal raw(O, raw_cols);
+  parallel_for(static_cast<std::size_t>(raw_cols), 1024, [&](std::size_t begin, std::size_t end) {
+    for (auto c = static_cast<Eigen::Index>(begin); c < static_cast<Eigen::Index>(end); ++c) {
+      auto col = raw.col(c);
+      if (c < total) col = overlap_.col(c);
+      else col.setZero();
+      Eigen::Index t_first = c >= k ? (c - k) / s + 1 : 0;
+      for (Eigen::Index t = t_first; t <= std::min(c / s, L - 1); ++t) col += z.block((c - t * s) * O, t, O, 1);
+    }
+  });
   overlap_ = raw.rightCols(total);
   Signal emitted = raw.leftCols(L * s);
   emitted.colwise() += p.bias;

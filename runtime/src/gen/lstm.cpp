@@ -4,16 +4,21 @@
 
 #include "b2m/gen/codec_layers.h"
 #include "b2m/runtime/error.h"
+#include "b2m/runtime/thread_pool.h"
 
 namespace b2m::gen {
 
 namespace {
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <typename A>
+Eigen::ArrayXf sigmoid(const A& x) {
+  return (1.0f + (-x).exp()).inverse();
+}
 
-Eigen::MatrixXf as_matrix(const Tensor& t) {
+RowMatrix as_matrix(const Tensor& t) {
   // Row-major [rows, cols] values into a column-major Eigen matrix.
-  return Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-      t.values.data(), static_cast<Eigen::Index>(t.shape[0]), static_cast<Eigen::Index>(t.shape[1]));
+  return Eigen::Map<const RowMatrix>(t.values.data(), static_cast<Eigen::Index>(t.shape[0]),
+                                     static_cast<Eigen::Index>(t.shape[1]));
 }
 }  // namespace
 
@@ -22,7 +27,7 @@ StreamingLstm::StreamingLstm(const Weights& weights, std::size_t channels, std::
   p->channels = channels;
   for (std::size_t k = 0; k < layers; ++k) {
     std::string l = "_l" + std::to_string(k);
-    p->w_ih.push_back(as_matrix(weights.get("weight_ih" + l, {4 * channels, channels})));
+    p->w_ih.push_back(Eigen::MatrixXf(as_matrix(weights.get("weight_ih" + l, {4 * channels, channels}))));
     p->w_hh.push_back(as_matrix(weights.get("weight_hh" + l, {4 * channels, channels})));
     Tensor b_ih = weights.get("bias_ih" + l, {4 * channels});
     Tensor b_hh = weights.get("bias_hh" + l, {4 * channels});
@@ -57,14 +62,19 @@ Signal StreamingLstm::push(const Signal& x) {
     Signal layer_out(C, x.cols());
     Eigen::VectorXf& h = h_[k];
     Eigen::VectorXf& c = c_[k];
+    const auto& w_hh = p.w_hh[k];
+    const std::size_t rows = static_cast<std::size_t>(4 * C);
     for (Eigen::Index t = 0; t < x.cols(); ++t) {
-      g.noalias() = gates.col(t) + p.w_hh[k] * h;
-      for (Eigen::Index i = 0; i < C; ++i) {
-        float in_gate = sigmoid(g[i]), forget = sigmoid(g[C + i]);
-        float cell = std::tanh(g[2 * C + i]), out_gate = sigmoid(g[3 * C + i]);
-        c[i] = forget * c[i] + in_gate * cell;
-        h[i] = out_gate * std::tanh(c[i]);
-      }
+      // Recurrent product split by rows (fixed 256-row chunks: same bits at any thread count).
+      b2m::parallel_for(rows, 256, [&](std::size_t begin, std::size_t end) {
+        const auto b = static_cast<Eigen::Index>(begin), n = static_cast<Eigen::Index>(end - begin);
+        g.segment(b, n).noalias() = gates.col(t).segment(b, n) + w_hh.middleRows(b, n) * h;
+      });
+      auto in_gate = sigmoid(g.segment(0, C).array());
+      auto forget = sigmoid(g.segment(C, C).array());
+      auto out_gate = sigmoid(g.segment(3 * C, C).array());
+      c.array() = forget * c.array() + in_gate * g.segment(2 * C, C).array().tanh();
+      h.array() = out_gate * c.array().tanh();
       layer_out.col(t) = h;
     }
     layer_in = std::move(layer_out);

@@ -118,7 +118,8 @@ class StreamingLstm : public StreamLayer {
  private:
   struct Params {
     std::size_t channels;
-    std::vector<Eigen::MatrixXf> w_ih, w_hh;  // [4C x C] each
+    std::vector<Eigen::MatrixXf> w_ih;  // [4C x C], column-major for the chunk GEMM
+    std::vector<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> w_hh;  // rows split over threads
     std::vector<Eigen::VectorXf> bias;        // bias_ih + bias_hh
   };
   explicit StreamingLstm(std::shared_ptr<const Params> params);
