@@ -56,30 +56,19 @@ struct Type {
   // x's f32). Not part of the printed type.
   bool weak = false;
 
-  static Type invalid() { return Type{}; }
-  static Type scalar(DType d) {
-    Type t;
-    t.kind = Kind::Tensor;
-    t.dtype = d;
-    return t;
-  }
-  static Type tensor(DType d, std::vector<Dim> dims) {
-    Type t = scalar(d);
-    t.dims = std::move(dims);
-    return t;
-  }
-  static Type list(DType elem) {
-    Type t;
-    t.kind = Kind::List;
-    t.dtype = elem;
-    return t;
-  }
-  static Type opaque(std::string name) {
-    Type t;
-    t.kind = Kind::Opaque;
-    t.name = std::move(name);
-    return t;
-  }
+  // Special members and factories are defined after Field is complete
+  // (std::vector<Field> needs it).
+  Type();
+  Type(const Type&);
+  Type(Type&&) noexcept;
+  Type& operator=(const Type&);
+  Type& operator=(Type&&) noexcept;
+  ~Type();
+  static Type invalid();
+  static Type scalar(DType d);
+  static Type tensor(DType d, std::vector<Dim> dims);
+  static Type list(DType elem);
+  static Type opaque(std::string name);
   static Type record(std::vector<Field> fields);
 
   bool is_valid() const { return kind != Kind::Invalid; }
@@ -107,6 +96,36 @@ struct Field {
   bool operator==(const Field& o) const { return name == o.name && type == o.type; }
 };
 
+inline Type::Type() = default;
+inline Type::Type(const Type&) = default;
+inline Type::Type(Type&&) noexcept = default;
+inline Type& Type::operator=(const Type&) = default;
+inline Type& Type::operator=(Type&&) noexcept = default;
+inline Type::~Type() = default;
+inline Type Type::invalid() { return Type{}; }
+inline Type Type::scalar(DType d) {
+  Type t;
+  t.kind = Kind::Tensor;
+  t.dtype = d;
+  return t;
+}
+inline Type Type::tensor(DType d, std::vector<Dim> dims) {
+  Type t = scalar(d);
+  t.dims = std::move(dims);
+  return t;
+}
+inline Type Type::list(DType elem) {
+  Type t;
+  t.kind = Kind::List;
+  t.dtype = elem;
+  return t;
+}
+inline Type Type::opaque(std::string name) {
+  Type t;
+  t.kind = Kind::Opaque;
+  t.name = std::move(name);
+  return t;
+}
 inline Type Type::record(std::vector<Field> fields) {
   Type t;
   t.kind = Kind::Record;
