@@ -5,6 +5,7 @@
 
 #include "b2m/runtime/error.h"
 #include "b2m/runtime/thread_pool.h"
+#include "simd_dot.h"
 
 namespace b2m::gen {
 
@@ -135,10 +136,7 @@ void TransformerStack::run(float* x, std::size_t rows, std::span<const std::size
         scores.resize(visible);
         float max_score = -INFINITY;
         for (std::size_t j = 0; j < visible; ++j) {
-          const float* k = cache.key(li, hd, j);
-          float dot = 0.0f;
-          for (std::size_t i = 0; i < hs; ++i) dot += q[i] * k[i];
-          scores[j] = dot * scale;
+          scores[j] = detail::dot16(q, cache.key(li, hd, j), hs) * scale;
           max_score = std::max(max_score, scores[j]);
         }
         float sum = 0.0f;
