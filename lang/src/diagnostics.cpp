@@ -70,19 +70,21 @@ std::string closest_match(const std::string& name, const std::vector<std::string
   std::size_t best_dist = std::string::npos;
   for (const auto& c : candidates) {
     if (c == name) continue;
-    // Levenshtein distance, case-insensitive substitutions count as half a typo.
+    // Edit distance counting an adjacent transposition ("voxle") as one
+    // typo; letter case differences are free.
     std::size_t n = name.size(), m = c.size();
-    std::vector<std::size_t> prev(m + 1), cur(m + 1);
+    auto same = [&](std::size_t i, std::size_t j) {
+      return std::tolower((unsigned char)name[i]) == std::tolower((unsigned char)c[j]);
+    };
+    std::vector<std::size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
     for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
     for (std::size_t i = 1; i <= n; ++i) {
       cur[0] = i;
       for (std::size_t j = 1; j <= m; ++j) {
-        std::size_t sub = prev[j - 1] + (std::tolower((unsigned char)name[i - 1]) ==
-                                                 std::tolower((unsigned char)c[j - 1])
-                                             ? 0
-                                             : 1);
-        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same(i - 1, j - 1) ? 0 : 1)});
+        if (i > 1 && j > 1 && same(i - 1, j - 2) && same(i - 2, j - 1)) cur[j] = std::min(cur[j], prev2[j - 2] + 1);
       }
+      prev2 = prev;
       std::swap(prev, cur);
     }
     std::size_t dist = prev[m];
