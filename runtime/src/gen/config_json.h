@@ -2,6 +2,7 @@
 // file and key are wrong.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -16,7 +17,9 @@ inline const nlohmann::json& require(const nlohmann::json& j, const char* key, c
 
 inline std::size_t get_size(const nlohmann::json& j, const char* key, const std::string& where) {
   const auto& v = require(j, key, where);
-  if (!v.is_number_unsigned()) fail("{}: config key '{}' must be a non-negative integer", where, key);
+  // JSON parsed from text stores 5 as unsigned, JSON built in code as signed: accept both.
+  if (!v.is_number_integer() || v.get<std::int64_t>() < 0)
+    fail("{}: config key '{}' must be a non-negative integer", where, key);
   return v.get<std::size_t>();
 }
 

@@ -36,7 +36,7 @@ constexpr std::uint64_t kMaxHeaderBytes = 100u << 20;
 
 std::uint64_t get_u64(const nlohmann::json& value, const std::string& path, const std::string& name,
                       const char* what) {
-  if (!value.is_number_unsigned())
+  if (!value.is_number_integer() || (value.is_number_integer() && !value.is_number_unsigned() && value.get<std::int64_t>() < 0))
     fail("'{}': tensor '{}': {} must be non-negative integers", path, name, what);
   return value.get<std::uint64_t>();
 }

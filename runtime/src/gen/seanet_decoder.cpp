@@ -23,7 +23,7 @@ SeanetConfig SeanetConfig::from_json(const nlohmann::json& j, const std::string&
     if (!j["ratios"].is_array() || j["ratios"].empty()) fail("{}: 'ratios' must be a non-empty array", where);
     c.ratios.clear();
     for (const auto& r : j["ratios"]) {
-      if (!r.is_number_unsigned() || r.get<std::size_t>() == 0) fail("{}: 'ratios' must be positive integers", where);
+      if (!r.is_number_integer() || r.get<std::int64_t>() <= 0) fail("{}: 'ratios' must be positive integers", where);
       c.ratios.push_back(r.get<std::size_t>());
     }
   }
