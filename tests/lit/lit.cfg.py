@@ -20,6 +20,7 @@ config.environment["B2M_PROGRESS"] = "0"
 
 for tool in ["b2mc", "b2m-opt"]:
     config.substitutions.append(("%" + tool, os.path.join(config.b2m_bin_dir, tool)))
+config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%examples", os.path.join(config.b2m_src_root, "examples")))
 config.substitutions.append(("%stdlib", os.path.join(config.b2m_src_root, "stdlib")))
 config.substitutions.append(("%shared", config.shared_dir))
