@@ -66,7 +66,9 @@ std::vector<float> FineGptModel::forward(std::size_t pred_idx, std::span<const s
     const float* p = wpe_.data() + t * c;
     for (std::size_t i = 0; i < c; ++i) row[i] += p[i];
   }
-  KvCache cache(stack_.shape());
+  TransformerShape window = stack_.shape();
+  window.block_size = frames;  // keys/values of this window only, not of a whole block
+  KvCache cache(window);
   KvCache* caches[] = {&cache};
   std::vector<std::size_t> seq(frames, 0), pos(frames);
   for (std::size_t t = 0; t < frames; ++t) pos[t] = t;
