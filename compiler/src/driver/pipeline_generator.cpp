@@ -19,8 +19,15 @@ std::string generate_pipeline(int lines, std::uint64_t seed) {
   // Values of shape [time, voxel] and [voxel] available so far.
   std::vector<std::string> tv = {"x"}, v = {"w"};
   int n = 0;
-  while (static_cast<int>(tv.size() + v.size()) + 8 < lines) {
+  int emitted = 8;
+  while (emitted + 3 < lines) {
+    ++emitted;
     std::string name = "v" + std::to_string(n++);
+    // Every 10th value is an output, so that most of the graph stays live.
+    if (n % 10 == 0 && !tv.empty()) {
+      s += "out \"o" + std::to_string(n) + ".npy\" = " + tv.back() + "\n";
+      ++emitted;
+    }
     const std::string& a = tv[pick(static_cast<int>(tv.size()))];
     const std::string& b = tv[pick(static_cast<int>(tv.size()))];
     const std::string& c = v[pick(static_cast<int>(v.size()))];
@@ -37,6 +44,7 @@ std::string generate_pipeline(int lines, std::uint64_t seed) {
           // [time] values feed back as a broadcast against [time, voxel].
           std::string back = "v" + std::to_string(n++);
           s += "let " + back + " = " + a + " - " + name + "\n";
+          ++emitted;
           tv.push_back(back);
         }
         break;
