@@ -17,7 +17,7 @@ struct RandomModelSpec {
   std::size_t embedding_dim = 128, conditioning_q = 12, conditioning_bins = 64;
   std::size_t semantic_vocab = 64, codebook_size = 64, n_coarse = 2, n_codebooks = 4;
   std::size_t n_layer = 2, n_head = 4, n_embd = 64;
-  std::size_t semantic_block = 256, coarse_block = 512, fine_block = 128;
+  std::size_t semantic_block = 512, coarse_block = 1024, fine_block = 128;  // up to ~30 s
   std::size_t codec_dimension = 32, codec_filters = 8;
   int sample_rate = 24000;  // with ratios 8,5,4,2: 75 frames per second
 };
