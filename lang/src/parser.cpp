@@ -253,7 +253,6 @@ class Parser {
     expect(Tok::RParen);
     expect(Tok::Arrow, "'->' and the result type");
     d->type = type_expr();
-    if (accept(Tok::Assign)) d->symbol = expect(Tok::String, "the runtime symbol as a string").text;
     return d;
   }
 

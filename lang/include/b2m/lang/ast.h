@@ -90,7 +90,6 @@ struct Decl {
   std::vector<ParamDecl> params;  // Fn/Extern parameters
   std::vector<std::pair<std::string, Loc>> imports;  // Import: module names
   bool is_source = false;  // Extern: reads external data (becomes a source)
-  std::string symbol;      // Extern: runtime entry name (default: module.name)
 
   Module* module = nullptr;  // owning module
   // ---- filled in by sema ----
