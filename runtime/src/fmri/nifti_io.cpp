@@ -76,15 +76,17 @@ NiftiImagePtr open_header(const std::string& path) {
          path);
   if (image->nx < 1 || image->ny < 1 || image->nz < 1 || image->nvox < 1)
     fail("NIfTI file '{}' has an empty grid {}x{}x{}", path, image->nx, image->ny, image->nz);
-  if (!is_gzip_path(path)) {
+  // The data may live in another file (.hdr/.img pairs): check that one.
+  const std::string data_path = image->iname ? image->iname : path;
+  if (!is_gzip_path(data_path)) {
     const auto needed = static_cast<std::uintmax_t>(image->iname_offset) +
                         static_cast<std::uintmax_t>(image->nvox) * image->nbyper;
-    const auto have = fs::file_size(path, ec);
+    const auto have = fs::file_size(data_path, ec);
     if (have < needed)
       fail("NIfTI file '{}' is truncated: the header describes {}x{}x{}x{} voxels of {} bytes "
-           "from offset {} ({} bytes in all) but the file has {} bytes",
+           "from offset {} ({} bytes in all) but '{}' has {} bytes",
            path, image->nx, image->ny, image->nz, image->nt, image->nbyper,
-           image->iname_offset, needed, have);
+           image->iname_offset, needed, data_path, have);
   }
   return image;
 }

@@ -167,6 +167,28 @@ TEST(NiftiIo, TruncatedFileIsAnErrorNamingIt) {
   EXPECT_NE(error_of([&] { read_volume(dir.file("tiny.nii")); }).find("truncated"), std::string::npos);
 }
 
+TEST(NiftiIo, HeaderAndImagePairsAreRead) {
+  test::TempDir dir;
+  test::NiftiSpec spec;
+  spec.dims = {4, 3, 2, 1};
+  std::vector<double> stored(24);
+  for (int i = 0; i < 24; ++i) stored[i] = 0.5 * i;
+  std::string bytes = test::nifti_bytes(spec, stored);
+  std::string header = bytes.substr(0, 348);
+  std::memcpy(header.data() + 344, "ni1\0", 4);  // two-file magic
+  const float zero_offset = 0.0f;
+  std::memcpy(header.data() + 108, &zero_offset, 4);  // vox_offset: data starts the .img
+  test::write_bytes(dir.file("pair.hdr"), header);
+  test::write_bytes(dir.file("pair.img"), bytes.substr(352));
+  const Volume v = read_volume(dir.file("pair.hdr"));
+  EXPECT_EQ(v.values[5], 2.5f);
+  // A short .img is reported with its own name.
+  test::write_bytes(dir.file("pair.img"), bytes.substr(352, 40));
+  const std::string m = error_of([&] { read_volume(dir.file("pair.hdr")); });
+  EXPECT_NE(m.find("truncated"), std::string::npos) << m;
+  EXPECT_NE(m.find("pair.img' has 40 bytes"), std::string::npos) << m;
+}
+
 TEST(NiftiIo, CorruptHeaderIsAnErrorNamingIt) {
   test::TempDir dir;
   std::string garbage(400, '\0');
