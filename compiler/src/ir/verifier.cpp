@@ -256,7 +256,8 @@ Type expected_result(const Op& op, const Module& m, std::string* why) {
       SizeSymbols scratch;
       return substitute(e->result, vars, b, scratch);
     }
-    case OpId::Call: {
+    case OpId::Call:
+    case OpId::Fused: {
       Func* f = m.find_func(op.attr_str("callee"));
       if (!f) return fail("call to undefined function @" + op.attr_str("callee"));
       if (f->args.size() != op.operands.size())

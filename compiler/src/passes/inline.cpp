@@ -22,7 +22,7 @@ class InlinePass : public Pass {
     std::set<std::string> called;
     for (auto& f : m.funcs)
       for (auto& op : f->body)
-        if (op->id == OpId::Call) called.insert(op->attr_str("callee"));
+        if (op->id == OpId::Call || op->id == OpId::Fused) called.insert(op->attr_str("callee"));
     std::size_t before = m.funcs.size();
     std::erase_if(m.funcs, [&](const std::unique_ptr<ir::Func>& f) { return f->name != "main" && !called.count(f->name); });
     return changed || m.funcs.size() != before;

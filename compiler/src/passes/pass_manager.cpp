@@ -33,6 +33,22 @@ void register_builtin_passes() {
   register_pass("canonicalize", make_canonicalize_pass);
   register_pass("cse", make_cse_pass);
   register_pass("dce", make_dce_pass);
+  register_pass("fuse", make_fuse_pass);
+}
+
+namespace {
+std::vector<std::string>& enabled_remarks() {
+  static std::vector<std::string> kinds;
+  return kinds;
+}
+}  // namespace
+
+void enable_remarks(const std::string& kind) { enabled_remarks().push_back(kind); }
+
+bool remarks_enabled(const std::string& kind) {
+  for (const auto& k : enabled_remarks())
+    if (k == kind || k == "all") return true;
+  return false;
 }
 
 const char* default_pipeline() { return "inline,shape-infer,canonicalize,cse,dce"; }

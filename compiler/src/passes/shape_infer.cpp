@@ -199,7 +199,8 @@ class ShapeInferPass : public Pass {
         if (fl) pair(op, fl->type, res->type, op.operands[0], res);
         return;
       }
-      case OpId::Call: {
+      case OpId::Call:
+      case OpId::Fused: {
         const ir::Func* callee = m.find_func(op.attr_str("callee"));
         if (!callee) return;
         for (std::size_t i = 0; i < op.operands.size() && i < callee->args.size(); ++i)

@@ -17,7 +17,7 @@ void usage() {
   std::fprintf(stderr,
                "usage: b2m-opt FILE.b2ir [--PASS ...] [--pass-pipeline=a,b] [--print-ir-after-all]\n"
                "       [--print-ir-after=PASS] [--time-passes] [--verify-each] [--print-loc] [-o OUT]\n"
-               "       [--verify-diagnostics] [--list-passes]\n");
+               "       [--verify-diagnostics] [--list-passes] [--remarks=fusion]\n");
 }
 }  // namespace
 
@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
       opts.print_ir_after.push_back(value("--print-ir-after="));
     } else if (a == "--time-passes") {
       opts.time_passes = true;
+    } else if (a.rfind("--remarks=", 0) == 0) {
+      b2m::passes::enable_remarks(value("--remarks="));
     } else if (a == "--verify-each") {
       opts.verify_each = true;
     } else if (a == "--print-loc") {

@@ -28,8 +28,13 @@ int main(int argc, char** argv) {
   app.add_flag("--time-passes", time_passes, "report the time spent in each pass");
   app.add_flag("--verify-each", verify_each, "verify the IR after each pass");
   app.add_flag("--print-loc", print_loc, "print source locations in the IR");
+  std::vector<std::string> remarks;
+  app.add_option("--remarks", remarks, "report optimization decisions not taken (fusion)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"fusion", "all"}));
   CLI11_PARSE(app, argc, argv);
 
+  for (const auto& r : remarks) b2m::passes::enable_remarks(r);
   b2m::SourceManager sm;
   b2m::DiagnosticEngine diags(sm);
   diags.set_buffered(true);

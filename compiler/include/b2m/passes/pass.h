@@ -31,6 +31,11 @@ std::vector<std::string> pass_names();
 // Registers the built-in passes (idempotent).
 void register_builtin_passes();
 
+// Optimization remarks (--remarks=fusion): passes report the decisions they
+// did not take as Remark diagnostics when their kind is enabled.
+void enable_remarks(const std::string& kind);
+bool remarks_enabled(const std::string& kind);
+
 // The default optimization pipeline behind --emit=ir-opt.
 const char* default_pipeline();
 
@@ -63,5 +68,6 @@ std::unique_ptr<Pass> make_shape_infer_pass();
 std::unique_ptr<Pass> make_canonicalize_pass();
 std::unique_ptr<Pass> make_cse_pass();
 std::unique_ptr<Pass> make_dce_pass();
+std::unique_ptr<Pass> make_fuse_pass();
 
 }  // namespace b2m::passes

@@ -1,0 +1,259 @@
+// fuse: groups ops into kernels that run as one loop nest, and outlines each
+// group as a function called by a `fused` op.
+//
+// The rule (producer-consumer fusion, as in tinygrad and XLA's instruction
+// fusion, simpler than TVM's post-dominator analysis but enough for graphs
+// without control flow): walking the function backwards, a fusible producer
+// joins the group of its consumers when
+//   - every one of its users is in that one group (otherwise its result is
+//     needed elsewhere and must be materialized once);
+//   - it is a reduction only if the group has no reduction yet and the group
+//     iterates over the reduction's result shape (an epilogue such as
+//     sqrt(var(x))). A consumer that broadcasts the reduced value back along
+//     the reduced dimension needs it complete first: the reduction is
+//     materialized;
+//   - the group stays under kMaxGroupOps ops, so compile time is bounded.
+// Elementwise, broadcast and index-remapping (take, shift) producers can
+// always be indexed from the consumer's loop. `compress` changes sizes by a
+// data-dependent amount and stays a group of its own. Constants are copied
+// into every kernel that uses them. Opaque ops (matmul, runtime calls, I/O)
+// are never fused.
+//
+// --remarks=fusion reports each producer/consumer pair left unfused and why.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "b2m/ir/printer.h"
+#include "b2m/passes/pass.h"
+
+namespace b2m::passes {
+
+namespace {
+
+constexpr std::size_t kMaxGroupOps = 64;
+
+bool is_constant(const ir::Op& op) {
+  return op.id == OpId::Const || op.id == OpId::Linspace || op.id == OpId::Logspace;
+}
+
+bool is_fusible(const ir::Op& op) {
+  if (is_constant(op)) return false;  // copied into kernels instead
+  if (op.id == OpId::Compress) return false;
+  if (op.id == OpId::Concat) return false;  // strings are not kernel values
+  FusionKind k = op.info().fusion;
+  return k != FusionKind::Opaque && op.result && op.result->type.is_tensor();
+}
+
+bool is_reduction(const ir::Op& op) { return op.info().fusion == FusionKind::Reduce; }
+
+std::string dims_str(const Type& t) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < t.dims.size(); ++i) s += (i ? ", " : "") + t.dims[i].name;
+  return s + "]";
+}
+
+class FusePass : public Pass {
+ public:
+  const char* name() const override { return "fuse"; }
+  const char* description() const override { return "group ops into fused kernels"; }
+
+  bool run(ir::Module& m, DiagnosticEngine& diags) override {
+    diags_ = &diags;
+    bool changed = false;
+    // Kernels are outlined from every non-kernel function (only @main after inline).
+    std::vector<ir::Func*> funcs;
+    for (auto& f : m.funcs)
+      if (f->name.rfind("fused.", 0) != 0) funcs.push_back(f.get());
+    for (ir::Func* f : funcs) changed |= fuse(*f, m);
+    return changed;
+  }
+
+ private:
+  struct Group {
+    std::vector<ir::Op*> ops;  // in program order once complete
+    ir::Op* root = nullptr;
+    bool has_reduction = false;
+  };
+
+  void remark(const ir::Op& producer, const ir::Op& consumer, const std::string& why) {
+    if (!remarks_enabled("fusion")) return;
+    diags_->report(Severity::Remark, producer.loc,
+                   std::string("not fused: ") + producer.name() + " into " + consumer.name() + ": " + why);
+  }
+
+  bool fuse(ir::Func& f, ir::Module& m) {
+    std::map<const ir::Value*, std::vector<ir::Op*>> users;
+    for (auto& op : f.body)
+      for (auto* v : op->operands) users[v].push_back(op.get());
+
+    std::map<const ir::Op*, int> group_of;
+    std::vector<Group> groups;
+    for (std::size_t k = f.body.size(); k-- > 0;) {
+      ir::Op& op = *f.body[k];
+      if (!is_fusible(op)) continue;
+      const auto& us = users[op.result.get()];
+      std::set<int> consumer_groups;
+      bool outside = us.empty();
+      const ir::Op* outside_user = nullptr;
+      for (ir::Op* u : us) {
+        auto it = group_of.find(u);
+        if (it == group_of.end()) {
+          outside = true;
+          outside_user = u;
+        } else {
+          consumer_groups.insert(it->second);
+        }
+      }
+      int join = -1;
+      if (!outside && consumer_groups.size() == 1) {
+        int g = *consumer_groups.begin();
+        std::string why = can_join(op, groups[g]);
+        if (why.empty()) join = g;
+        else
+          for (ir::Op* u : us) remark(op, *u, why);
+      } else if (!consumer_groups.empty()) {
+        const ir::Op* any = nullptr;
+        for (ir::Op* u : us)
+          if (group_of.count(u)) any = u;
+        std::string why = outside ? std::string("its result is also used by ") + outside_user->name() +
+                                        ", outside any kernel: it is materialized"
+                                  : "its result is used by " + std::to_string(consumer_groups.size()) +
+                                        " different kernels: it is materialized once";
+        remark(op, *any, why);
+      }
+      if (join < 0) {
+        join = static_cast<int>(groups.size());
+        groups.push_back(Group{});
+        groups.back().root = &op;
+      }
+      groups[join].ops.push_back(&op);
+      groups[join].has_reduction |= is_reduction(op);
+      group_of[&op] = join;
+    }
+    if (groups.empty()) return false;
+    for (auto& g : groups) std::reverse(g.ops.begin(), g.ops.end());
+    // Outline in program order of the roots so kernel numbering is stable.
+    std::sort(groups.begin(), groups.end(), [&](const Group& a, const Group& b) {
+      return index_of(f, a.root) < index_of(f, b.root);
+    });
+    bool changed = false;
+    for (auto& g : groups) {
+      // A rename alone is a view of its operand, not work for a kernel.
+      bool only_views = std::all_of(g.ops.begin(), g.ops.end(), [](const ir::Op* op) { return op->id == OpId::Rename; });
+      if (only_views) continue;
+      outline(f, m, g);
+      changed = true;
+    }
+    return changed;
+  }
+
+  static std::size_t index_of(const ir::Func& f, const ir::Op* op) {
+    for (std::size_t i = 0; i < f.body.size(); ++i)
+      if (f.body[i].get() == op) return i;
+    return f.body.size();
+  }
+
+  // Empty when `producer` may join `g`; otherwise the reason it may not.
+  std::string can_join(const ir::Op& producer, const Group& g) {
+    if (g.ops.size() >= kMaxGroupOps)
+      return "the kernel reached its size limit of " + std::to_string(kMaxGroupOps) + " ops";
+    if (g.root->id == OpId::Compress) return "compress changes sizes by a data-dependent amount";
+    if (is_reduction(producer)) {
+      if (g.has_reduction) return "the kernel already contains a reduction";
+      const Type& domain = g.root->result->type;
+      const Type& produced = producer.result->type;
+      if (!domain.same_layout(produced) || consumer_reindexes(producer, g)) {
+        std::string over = producer.attr_str("over");
+        return "the consumer iterates over " + dims_str(domain) + ", but " + producer.name() + " produces " +
+               dims_str(produced) +
+               (over.empty() ? "" : " (reduced over '" + over + "')") +
+               ": the reduction must be complete before it is read, so it is materialized";
+      }
+    }
+    return {};
+  }
+
+  // Whether a consumer of `producer` inside g reads it at other indices than
+  // the loop's own (broadcast, take, shift): then a fused reduction would be
+  // recomputed per element.
+  static bool consumer_reindexes(const ir::Op& producer, const Group& g) {
+    for (const ir::Op* op : g.ops)
+      for (const auto* v : op->operands)
+        if (v == producer.result.get() &&
+            (op->id == OpId::Broadcast || op->id == OpId::Take || op->id == OpId::Shift || op->id == OpId::Rename))
+          return true;
+    return false;
+  }
+
+  void outline(ir::Func& f, ir::Module& m, Group& g) {
+    std::set<const ir::Op*> members(g.ops.begin(), g.ops.end());
+    auto kernel = std::make_unique<ir::Func>();
+    kernel->name = "fused." + std::to_string(next_kernel_++);
+    kernel->loc = g.root->loc;
+    kernel->result = g.root->result->type;
+    std::map<const ir::Value*, ir::Value*> map;
+    std::vector<ir::Value*> inputs;
+    auto input = [&](ir::Value* v) -> ir::Value* {
+      auto it = map.find(v);
+      if (it != map.end()) return it->second;
+      if (v->def && is_constant(*v->def)) {
+        // Constants are copied into the kernel.
+        auto c = ir::make_op(v->def->id, {}, v->type, v->def->loc);
+        c->attrs = v->def->attrs;
+        c->parent = kernel.get();
+        c->result->name = v->name;
+        ir::Value* cv = c->result.get();
+        kernel->body.push_back(std::move(c));
+        map[v] = cv;
+        return cv;
+      }
+      auto arg = std::make_unique<ir::Value>();
+      arg->name = v->name;
+      arg->type = v->type;
+      arg->arg_of = kernel.get();
+      ir::Value* a = arg.get();
+      kernel->args.push_back(std::move(arg));
+      inputs.push_back(v);
+      map[v] = a;
+      return a;
+    };
+    for (ir::Op* op : g.ops) {
+      std::vector<ir::Value*> operands;
+      for (auto* v : op->operands) operands.push_back(input(v));
+      auto copy = ir::make_op(op->id, operands, op->result->type, op->loc);
+      copy->attrs = op->attrs;
+      copy->parent = kernel.get();
+      copy->result->name = op->result->name;
+      map[op->result.get()] = copy->result.get();
+      kernel->body.push_back(std::move(copy));
+    }
+    auto ret = ir::make_op(OpId::Return, {map.at(g.root->result.get())}, Type::invalid(), g.root->loc);
+    ret->parent = kernel.get();
+    kernel->body.push_back(std::move(ret));
+
+    // Replace the group in f by one `fused` op at the root's position.
+    auto call = ir::make_op(OpId::Fused, inputs, g.root->result->type, g.root->loc);
+    call->set_attr("callee", ir::Attr::of_str(kernel->name));
+    call->set_attr("kind", ir::Attr::of_str(g.has_reduction ? "reduce" : "elementwise"));
+    call->parent = &f;
+    call->result->name = g.root->result->name;
+    ir::Value* out = call->result.get();
+    std::size_t root_index = index_of(f, g.root);
+    ir::Value* old = g.root->result.get();
+    f.body.insert(f.body.begin() + static_cast<std::ptrdiff_t>(root_index) + 1, std::move(call));
+    ir::replace_uses(f, old, out, root_index + 2);
+    std::erase_if(f.body, [&](const std::unique_ptr<ir::Op>& op) { return members.count(op.get()) > 0; });
+    // Constants left without users are dead now; dce removes them.
+    m.funcs.push_back(std::move(kernel));
+  }
+
+  DiagnosticEngine* diags_ = nullptr;
+  int next_kernel_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> make_fuse_pass() { return std::make_unique<FusePass>(); }
+
+}  // namespace b2m::passes
