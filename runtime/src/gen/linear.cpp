@@ -111,6 +111,12 @@ inline void dot4_f32(const float* w, std::size_t stride, const float* x, std::si
   for (std::size_t i = 0; i < n; i += 16) {
     __mmask16 m = n - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - i)) - 1u);
     __m512 xv = _mm512_maskz_loadu_ps(m, x + i);
+    // The next four rows, one cache line each per step: the hardware
+    // prefetcher alone restarts its streams at every group of rows.
+    _mm_prefetch(reinterpret_cast<const char*>(w3 + stride + i), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(w3 + 2 * stride + i), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(w3 + 3 * stride + i), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(w3 + 4 * stride + i), _MM_HINT_T0);
     a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w0 + i), xv, a0);
     a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w1 + i), xv, a1);
     a2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, w2 + i), xv, a2);
@@ -155,6 +161,10 @@ inline void dot4_bf16(const std::uint16_t* w, std::size_t stride, const std::uin
   for (std::size_t i = 0; i < n; i += 32) {
     __mmask32 m = n - i >= 32 ? __mmask32(0xFFFFFFFFu) : __mmask32((1ull << (n - i)) - 1u);
     __m512bh xv = (__m512bh)_mm512_maskz_loadu_epi16(m, x + i);
+    _mm_prefetch(reinterpret_cast<const char*>(w3 + stride + i), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(w3 + 2 * stride + i), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(w3 + 3 * stride + i), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(w3 + 4 * stride + i), _MM_HINT_T0);
     a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_maskz_loadu_epi16(m, w0 + i), xv);
     a1 = _mm512_dpbf16_ps(a1, (__m512bh)_mm512_maskz_loadu_epi16(m, w1 + i), xv);
     a2 = _mm512_dpbf16_ps(a2, (__m512bh)_mm512_maskz_loadu_epi16(m, w2 + i), xv);
