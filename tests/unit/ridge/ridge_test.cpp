@@ -11,6 +11,7 @@
 #include "b2m/ridge/blas.h"
 #include "b2m/ridge/ridge.h"
 #include "b2m/runtime/error.h"
+#include "b2m/runtime/thread_pool.h"
 
 namespace b2m::ridge {
 namespace {
@@ -389,3 +390,30 @@ TEST(Blas, EigendecompositionAboveTheFloatWorkspaceLimit) {
 
 }  // namespace
 }  // namespace b2m::blas
+
+namespace b2m::ridge {
+namespace {
+
+// DESIGN §5 asks for results independent of the thread count. b2m's own
+// reductions are chunked by index, but OpenBLAS (SGEMM/SSYRK/SSYEVD) is not
+// bitwise reproducible across thread counts, so weights and scores agree to
+// float32 rounding and the chosen alphas are identical.
+TEST(RidgeCv, SameResultsWithOneOrTwoThreads) {
+  const RowMatrixF x = random_matrix(160, 40, 30);
+  const RowMatrixF y = make_targets(x, 300, 1.0f, 31);
+  RidgeOptions options;
+  options.alphas = kAlphas;
+  options.show_progress = false;
+  const std::size_t before = ThreadPool::global().num_threads();
+  ThreadPool::set_num_threads(1);
+  const RidgeModel one = fit(x, y, options);
+  ThreadPool::set_num_threads(2);
+  const RidgeModel two = fit(x, y, options);
+  ThreadPool::set_num_threads(before);
+  EXPECT_EQ(one.alpha, two.alpha);
+  EXPECT_LT((one.cv_scores - two.cv_scores).cwiseAbs().maxCoeff(), 1e-5f);
+  EXPECT_LT((one.weights - two.weights).norm() / one.weights.norm(), 1e-5f);
+}
+
+}  // namespace
+}  // namespace b2m::ridge
