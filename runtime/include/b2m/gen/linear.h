@@ -1,11 +1,12 @@
 // Dense layers y = W x + b for the transformer stages, tuned for the decode
-// step where a handful of activation rows meet a large weight matrix: the
-// weights are kept in PyTorch's [out, in] row-major layout, so each output is
-// one contiguous dot product and the whole matrix is streamed from memory
-// exactly once per call whatever the number of activation rows (a CFG pair,
-// a prefill block). Rows are split over the thread pool in chunks whose
-// boundaries depend only on the shape, and each output is computed by one
-// thread in a fixed order: results are bit-identical at any thread count.
+// step where a handful of activation rows meet a large weight matrix. The
+// weights are packed in groups of four output rows: for each 64-byte column
+// chunk, the four rows' chunks follow each other, so one group is a single
+// sequential stream and the whole matrix is read from memory exactly once per
+// call, whatever the number of activation rows (a CFG pair, a prefill block).
+// Groups are split over the thread pool in chunks whose boundaries depend only
+// on the shape, and each output is computed by one thread in a fixed order:
+// results are bit-identical at any thread count and for any number of rows.
 #pragma once
 
 #include <cstddef>
@@ -55,8 +56,14 @@ class LinearWeight {
  private:
   std::size_t out_ = 0, in_ = 0;
   WeightPrecision precision_ = WeightPrecision::f32;
-  std::vector<float> f32_;
-  std::vector<std::uint16_t> half_;  // bf16 or f16 bits
+  template <typename T>
+  void pack(const T* row_major, std::vector<T>& packed) const;
+  std::size_t packed_index(std::size_t o, std::size_t i) const;
+  std::size_t chunk_width() const { return precision_ == WeightPrecision::f32 ? 16 : 32; }
+  std::size_t chunks() const { return (in_ + chunk_width() - 1) / chunk_width(); }
+  std::size_t groups() const { return (out_ + 3) / 4; }
+  std::vector<float> f32_;           // packed, zero-padded
+  std::vector<std::uint16_t> half_;  // bf16 or f16 bits, packed, zero-padded
   std::vector<float> bias_;
 };
 
