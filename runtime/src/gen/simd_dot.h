@@ -7,6 +7,12 @@
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
+// GCC 12's _mm512_reduce_add_ps reads a placeholder it reports as
+// uninitialised (a false positive). Internal header: only our .cpp include it.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #endif
 
 namespace b2m::gen::detail {
