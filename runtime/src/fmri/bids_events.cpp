@@ -36,8 +36,8 @@ double parse_number(const std::string& text, const std::string& path, int line,
   const char* begin = text.data();
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(begin, end, value);
-  if (text.empty() || ec != std::errc() || ptr != end)
-    fail("{}:{}: column '{}' holds '{}', which is not a number", path, line, column, text);
+  if (text.empty() || ec != std::errc() || ptr != end || !std::isfinite(value))
+    fail("{}:{}: column '{}' holds '{}', which is not a finite number", path, line, column, text);
   return value;
 }
 

@@ -162,6 +162,15 @@ TEST(BidsEvents, BadEventsFilesNameFileAndLine) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(bad_onset + ":3"), std::string::npos) << e.what();
   }
+  const std::string nan_duration = dir.file("c_events.tsv");
+  test::write_text(nan_duration, "onset\tduration\tgenre\ttrack\n0\tnan\t'pop'\t3\n");
+  try {
+    read_events(nan_duration);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(nan_duration + ":2: column 'duration'"), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
