@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "b2m/codegen/loops.h"
 #include "b2m/ir/verifier.h"
 #include "b2m/lang/token.h"
 #include "b2m/lower/ast_to_ir.h"
@@ -77,8 +78,15 @@ FrontendResult run_frontend(SourceManager& sm, DiagnosticEngine& diags, std::int
   }
   passes::register_builtin_passes();
   passes::PassManager pm(opts.pass_options);
-  if (!pm.parse_pipeline(opts.pipeline.empty() ? passes::default_pipeline() : opts.pipeline, diags)) return r;
+  std::string pipeline = opts.pipeline.empty() ? passes::default_pipeline() : opts.pipeline;
+  if (opts.stop_after == Stage::Loops && opts.pipeline.empty()) pipeline += ",fuse,dce";
+  if (!pm.parse_pipeline(pipeline, diags)) return r;
   if (!pm.run(*r.module, diags)) return r;
+  if (opts.stop_after == Stage::Loops) {
+    auto kernels = loops::lower_kernels(*r.module, diags);
+    if (diags.has_errors()) return r;
+    for (const auto& k : kernels) r.loops_text += (r.loops_text.empty() ? "" : "\n") + loops::print_kernel(k);
+  }
   r.ok = true;
   return r;
 }

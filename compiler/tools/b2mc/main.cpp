@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   bool verify_diags = false, print_all = false, time_passes = false, verify_each = false, print_loc = false;
   app.add_option("input", input, "the .b2m pipeline (or .b2ir with -x b2ir)")->required();
   app.add_option("--emit", emit, "stage to stop at and print")
-      ->check(CLI::IsMember({"tokens", "ast", "ir", "ir-opt"}));
+      ->check(CLI::IsMember({"tokens", "ast", "ir", "ir-opt", "loops"}));
   app.add_option("-x", language, "input language (default: by extension)")->check(CLI::IsMember({"b2m", "b2ir"}));
   app.add_option("-o", output, "write the output here (atomically) instead of stdout");
   app.add_option("--stdlib-dir", stdlib_dirs, "extra directory to search for imported modules");
@@ -56,12 +56,12 @@ int main(int argc, char** argv) {
   fo.pass_options.verify_each = verify_each;
   fo.pass_options.printer = [&](const b2m::ir::Module& m) { return b2m::ir::print_module(m, popts); };
   fo.stop_after = emit == "tokens" ? b2m::Stage::Tokens : emit == "ast" ? b2m::Stage::Ast
-                  : emit == "ir" ? b2m::Stage::Ir : b2m::Stage::IrOpt;
+                  : emit == "ir" ? b2m::Stage::Ir : emit == "loops" ? b2m::Stage::Loops : b2m::Stage::IrOpt;
 
   std::string text;
   bool ok = false;
   if (language == "b2ir") {
-    if (emit == "tokens" || emit == "ast") {
+    if (emit == "tokens" || emit == "ast" || emit == "loops") {
       std::fprintf(stderr, "b2mc: error: --emit=%s needs a .b2m input, not textual IR\n", emit.c_str());
       return 1;
     }
@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
     if (ok) {
       if (emit == "tokens") text = r.tokens_text;
       else if (emit == "ast") text = b2m::print_ast(r.program->main(), true);
+      else if (emit == "loops") text = r.loops_text;
       else text = b2m::ir::print_module(*r.module, popts);
     }
   }

@@ -13,7 +13,9 @@
 
 namespace b2m {
 
-enum class Stage { Tokens, Ast, Ir, IrOpt };
+// Ordered stages; --emit=NAME stops after the one named. Loops runs the
+// optimization pipeline plus fuse,dce and lowers each kernel to loop nests.
+enum class Stage { Tokens, Ast, Ir, IrOpt, Loops };
 
 struct FrontendOptions {
   Stage stop_after = Stage::IrOpt;
@@ -26,6 +28,7 @@ struct FrontendResult {
   std::unique_ptr<Program> program;
   std::unique_ptr<ir::Module> module;
   std::string tokens_text;  // for Stage::Tokens
+  std::string loops_text;   // for Stage::Loops
   bool ok = false;
 };
 

@@ -1,0 +1,490 @@
+// Lowering fused kernels (outlined `@fused.N` functions) to loop nests.
+//
+// Each value of the kernel is computed per element by `scalar(value, binding)`,
+// where the binding says which loop variable (or gathered index, or shifted
+// variable) stands for each of the value's dimensions. Broadcast and rename
+// only change the binding; take and shift change it and add a gather or a
+// range check; elementwise ops become one scalar instruction each; kernel
+// inputs become loads. Reductions accumulate into float64 scratch buffers
+// (max/min/argmax into typed ones) and are finished in the epilogue nest.
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "b2m/codegen/loops.h"
+
+namespace b2m::loops {
+
+namespace {
+
+using Binding = std::map<std::string, Index>;
+
+std::string binding_key(const Binding& b) {
+  std::string k;
+  for (const auto& [d, i] : b) k += d + "=" + i.var + (i.offset ? std::to_string(i.offset) : "") +
+                                    (i.scalar >= 0 ? "#" + std::to_string(i.scalar) : "") + ";";
+  return k;
+}
+
+struct ReductionInfo {
+  const ir::Op* op = nullptr;
+  std::string over;   // the reduced dimension of the input
+  std::string into;   // segment reductions: the group dimension of the output
+};
+
+class KernelLowering {
+ public:
+  KernelLowering(const ir::Func& f, DiagnosticEngine& diags) : f_(f), diags_(diags) {}
+
+  bool run(Kernel& k) {
+    k_ = &k;
+    k.name = f_.name;
+    // Buffers are named after the values they hold; unnamed or clashing ones
+    // get positional names.
+    std::set<std::string> used = {"out", "acc", "acc2", "count"};
+    for (std::size_t i = 0; i < f_.args.size(); ++i) {
+      std::string n = f_.args[i]->name;
+      bool numeric = n.empty() || n.find_first_not_of("0123456789") == std::string::npos;
+      if (numeric || used.count(n)) n = "in" + std::to_string(i);
+      used.insert(n);
+      buffer_of_[f_.args[i].get()] = n;
+      k.inputs.push_back(Buffer{n, f_.args[i]->type});
+    }
+    k.output = Buffer{"out", f_.result};
+    const ir::Op& ret = *f_.body.back();
+    const ir::Value* root = ret.operands.at(0);
+    for (const auto& op : f_.body)
+      if (op->info().fusion == FusionKind::Reduce) red_.op = op.get();
+    if (!red_.op) {
+      k.kind = "elementwise";
+      const Type& t = f_.result;
+      std::string parallel = t.rank() ? t.dims[0].name : "";
+      Node par;
+      par.kind = Node::Kind::Parallel;
+      par.var = parallel;
+      if (!parallel.empty()) par.extent = t.dims[0].size;
+      nest(parallel.empty() ? k.body : par.body, t.dims, parallel, [&](std::vector<Node>& body, const Binding& b) {
+        int v = scalar(root, b, body);
+        store(body, "out", t, b, v);
+      });
+      if (!parallel.empty()) k.body.push_back(std::move(par));
+      return ok_;
+    }
+    k.kind = "reduce";
+    lower_reduction(root);
+    return ok_;
+  }
+
+ private:
+  // Builds loops over `dims` (in order); the dimension `parallel` iterates
+  // over the current chunk only. Calls `fill` with the innermost body.
+  template <typename Fill>
+  void nest_into(std::vector<Node>& out, const std::vector<Dim>& dims, std::size_t i, const std::string& parallel,
+                 Binding& b, Fill&& fill) {
+    if (i == dims.size()) {
+      memo_.clear();
+      fill(out, b);
+      return;
+    }
+    Node loop;
+    loop.kind = Node::Kind::Loop;
+    loop.var = dims[i].name;
+    loop.extent = dims[i].size;
+    loop.chunk = dims[i].name == parallel;
+    b[dims[i].name] = Index{dims[i].name, 0, -1};
+    nest_into(loop.body, dims, i + 1, parallel, b, fill);
+    out.push_back(std::move(loop));
+  }
+
+  template <typename Fill>
+  void nest(std::vector<Node>& out, const std::vector<Dim>& dims, const std::string& parallel, Fill&& fill) {
+    Binding b;
+    nest_into(out, dims, 0, parallel, b, fill);
+  }
+
+  void emit(std::vector<Node>& body, Inst inst) {
+    Node n;
+    n.kind = Node::Kind::Inst;
+    n.inst = std::move(inst);
+    body.push_back(std::move(n));
+  }
+
+  int new_scalar() { return k_->num_scalars++; }
+
+  int constant(std::vector<Node>& body, DType dt, ir::Attr value) {
+    Inst c;
+    c.kind = Inst::Kind::Const;
+    c.result = new_scalar();
+    c.dtype = dt;
+    c.value = std::move(value);
+    emit(body, c);
+    return c.result;
+  }
+
+  int op(std::vector<Node>& body, OpId id, DType dt, std::vector<int> args) {
+    Inst i;
+    i.kind = Inst::Kind::Op;
+    i.op = id;
+    i.result = new_scalar();
+    i.dtype = dt;
+    i.args = std::move(args);
+    emit(body, i);
+    return i.result;
+  }
+
+  std::vector<Index> indices(const Type& t, const Binding& b, const ir::Op* at) {
+    std::vector<Index> idx;
+    for (const auto& d : t.dims) {
+      auto it = b.find(d.name);
+      if (it == b.end()) {
+        fail(at, "dimension '" + d.name + "' is not iterated by the kernel's loops");
+        idx.push_back(Index{d.name, 0, -1});
+      } else {
+        idx.push_back(it->second);
+      }
+    }
+    return idx;
+  }
+
+  int load(std::vector<Node>& body, const std::string& buffer, const Type& t, const Binding& b, const ir::Op* at) {
+    Inst l;
+    l.kind = Inst::Kind::Load;
+    l.result = new_scalar();
+    l.dtype = t.dtype;
+    l.buffer = buffer;
+    l.index = indices(t, b, at);
+    for (const auto& i : l.index) {
+      l.guarded |= i.offset != 0;
+      l.checked |= i.scalar >= 0;
+    }
+    emit(body, l);
+    return l.result;
+  }
+
+  void store(std::vector<Node>& body, const std::string& buffer, const Type& t, const Binding& b, int value) {
+    Inst s;
+    s.kind = Inst::Kind::Store;
+    s.dtype = t.dtype;
+    s.buffer = buffer;
+    s.index = indices(t, b, nullptr);
+    s.args = {value};
+    emit(body, s);
+  }
+
+  void fail(const ir::Op* at, const std::string& why) {
+    if (!ok_) return;
+    ok_ = false;
+    diags_.error(at ? at->loc : f_.loc, "cannot lower kernel @" + f_.name + " to loops: " + why);
+  }
+
+  // The scalar value of `v` at the element the binding designates.
+  int scalar(const ir::Value* v, const Binding& b, std::vector<Node>& body) {
+    std::string key = std::to_string(reinterpret_cast<std::uintptr_t>(v)) + "|" + binding_key(b);
+    auto it = memo_.find(key);
+    if (it != memo_.end()) return it->second;
+    int r = compute(v, b, body);
+    memo_[key] = r;
+    return r;
+  }
+
+  int compute(const ir::Value* v, const Binding& b, std::vector<Node>& body) {
+    if (!v->def) return load(body, buffer_of_.at(v), v->type, b, nullptr);  // a kernel input
+    const ir::Op& o = *v->def;
+    if (&o == red_.op) return finished_reduction_;
+    switch (o.id) {
+      case OpId::Const: return constant(body, v->type.dtype, *o.attr("value"));
+      case OpId::Broadcast: return scalar(o.operands[0], b, body);
+      case OpId::Rename: {
+        const ir::Attr* from = o.attr("from");
+        const ir::Attr* to = o.attr("to");
+        Binding inner = b;
+        for (std::size_t i = 0; i < from->list.size(); ++i) {
+          inner.erase(to->list[i].s);
+          inner[from->list[i].s] = b.at(to->list[i].s);
+        }
+        return scalar(o.operands[0], inner, body);
+      }
+      case OpId::Shift: {
+        std::string along = o.attr_str("along");
+        std::int64_t by = o.attr("by")->i;
+        Binding inner = b;
+        inner[along].offset -= by;
+        int val = scalar(o.operands[0], inner, body);
+        // Outside the dimension the shifted value is zero (guarded loads
+        // never read out of range; the select discards what they return).
+        Inst in;
+        in.kind = Inst::Kind::InRange;
+        in.result = new_scalar();
+        in.dtype = DType::Bool;
+        in.index = {inner[along]};
+        in.buffer = along;
+        emit(body, in);
+        int zero = constant(body, v->type.dtype, is_float(v->type.dtype) ? ir::Attr::of_float(0) : ir::Attr::of_int(0));
+        return op(body, OpId::Select, v->type.dtype, {in.result, val, zero});
+      }
+      case OpId::Take: {
+        std::string along = o.attr_str("along");
+        const Type& idx_t = o.operands[1]->type;
+        Binding idx_b;
+        for (const auto& d : idx_t.dims) idx_b[d.name] = b.at(d.name);
+        int i = scalar(o.operands[1], idx_b, body);
+        Binding inner;
+        for (const auto& d : o.operands[0]->type.dims)
+          inner[d.name] = d.name == along ? Index{along, 0, i} : b.at(d.name);
+        return scalar(o.operands[0], inner, body);
+      }
+      case OpId::Cast:
+        return op(body, OpId::Cast, v->type.dtype, {scalar(o.operands[0], b, body)});
+      default: break;
+    }
+    if (o.info().fusion != FusionKind::Elementwise) {
+      fail(&o, std::string("'") + o.name() + "' is not an elementwise op");
+      return constant(body, v->type.dtype, ir::Attr::of_int(0));
+    }
+    std::vector<int> args;
+    for (const auto* operand : o.operands) args.push_back(scalar(operand, b, body));
+    return op(body, o.id, v->type.dtype, args);
+  }
+
+  Buffer& accumulator(const std::string& name, DType dt, const Type& shape) {
+    Type t = shape;
+    t.dtype = dt;
+    k_->accumulators.push_back(Buffer{name, t});
+    return k_->accumulators.back();
+  }
+
+  void lower_reduction(const ir::Value* root) {
+    const ir::Op& r = *red_.op;
+    red_.over = r.attr_str("over");
+    red_.into = r.attr_str("into");
+    const Type& in = r.operands[0]->type;
+    const Type& out = r.result->type;
+    if (root != r.result.get() && !out.same_layout(f_.result)) {
+      fail(&r, "the epilogue must iterate over the reduction's result");
+      return;
+    }
+    // The parallel dimension: the output's outermost one that is not the
+    // segment's group dimension (groups are scattered into).
+    std::string parallel;
+    for (const auto& d : out.dims)
+      if (d.name != red_.into) {
+        parallel = d.name;
+        break;
+      }
+    const bool segment = r.id == OpId::SegmentSum || r.id == OpId::SegmentMean;
+    const bool arg = r.id == OpId::ArgMax || r.id == OpId::ArgMin;
+    const bool extremum = r.id == OpId::ReduceMax || r.id == OpId::ReduceMin;
+    Type acc_shape = out;
+    // float64 accumulators for sums; the value type itself for max/min.
+    DType acc_dt = extremum ? in.dtype : DType::F64;
+    accumulator("acc", acc_dt, acc_shape);
+    if (r.id == OpId::ReduceVar) accumulator("acc2", DType::F64, acc_shape);
+    if (r.id == OpId::SegmentMean) accumulator("count", DType::F64, acc_shape);
+    Type acc_t = acc_shape;
+    acc_t.dtype = acc_dt;
+    Type f64_t = acc_shape;
+    f64_t.dtype = DType::F64;
+
+    Node par;
+    par.kind = Node::Kind::Parallel;
+    par.var = parallel;
+    if (!parallel.empty()) par.extent = out.find_dim(parallel)->size;
+    std::vector<Node>& body = parallel.empty() ? k_->body : par.body;
+
+    // 1. initialize the accumulators.
+    nest(body, out.dims, parallel, [&](std::vector<Node>& b, const Binding& bind) {
+      double init = 0;
+      if (r.id == OpId::ReduceMax || r.id == OpId::ArgMax) init = -std::numeric_limits<double>::infinity();
+      if (r.id == OpId::ReduceMin || r.id == OpId::ArgMin) init = std::numeric_limits<double>::infinity();
+      ir::Attr a = is_int(acc_dt) ? ir::Attr::of_int(0) : ir::Attr::of_float(init);
+      store(b, "acc", acc_t, bind, constant(b, acc_dt, a));
+      if (r.id == OpId::ReduceVar) store(b, "acc2", f64_t, bind, constant(b, DType::F64, ir::Attr::of_float(0)));
+      if (r.id == OpId::SegmentMean) store(b, "count", f64_t, bind, constant(b, DType::F64, ir::Attr::of_float(0)));
+      if (arg) store(b, "out", f_.result, bind, constant(b, DType::I64, ir::Attr::of_int(0)));
+    });
+    // 2. accumulate, walking the input in its own dimension order.
+    nest(body, in.dims, parallel, [&](std::vector<Node>& b, const Binding& bind) {
+      int x = scalar(r.operands[0], bind, b);
+      Binding obind = bind;
+      obind.erase(red_.over);
+      if (segment) {
+        const Type& ids_t = r.operands[1]->type;
+        Binding ib;
+        for (const auto& d : ids_t.dims) ib[d.name] = bind.at(d.name);
+        int g = scalar(r.operands[1], ib, b);
+        obind[red_.into] = Index{red_.into, 0, g};
+      }
+      int xa = acc_dt == in.dtype ? x : op(b, OpId::Cast, acc_dt, {x});
+      int cur = load(b, "acc", acc_t, obind, &r);
+      switch (r.id) {
+        case OpId::ReduceMax: store(b, "acc", acc_t, obind, op(b, OpId::Max, acc_dt, {cur, xa})); break;
+        case OpId::ReduceMin: store(b, "acc", acc_t, obind, op(b, OpId::Min, acc_dt, {cur, xa})); break;
+        case OpId::ArgMax:
+        case OpId::ArgMin: {
+          // Strictly better only: ties keep the first index, as numpy does.
+          int better = op(b, r.id == OpId::ArgMax ? OpId::Gt : OpId::Lt, DType::Bool, {xa, cur});
+          store(b, "acc", acc_t, obind, op(b, OpId::Select, acc_dt, {better, xa, cur}));
+          Inst pos;
+          pos.kind = Inst::Kind::Position;
+          pos.result = new_scalar();
+          pos.dtype = DType::I64;
+          pos.buffer = red_.over;
+          emit(b, pos);
+          int old = load(b, "out", f_.result, obind, &r);
+          store(b, "out", f_.result, obind, op(b, OpId::Select, DType::I64, {better, pos.result, old}));
+          break;
+        }
+        default: {
+          store(b, "acc", acc_t, obind, op(b, OpId::Add, acc_dt, {cur, xa}));
+          if (r.id == OpId::ReduceVar) {
+            int sq = op(b, OpId::Mul, DType::F64, {xa, xa});
+            int c2 = load(b, "acc2", f64_t, obind, &r);
+            store(b, "acc2", f64_t, obind, op(b, OpId::Add, DType::F64, {c2, sq}));
+          }
+          if (r.id == OpId::SegmentMean) {
+            int c = load(b, "count", f64_t, obind, &r);
+            int one = constant(b, DType::F64, ir::Attr::of_float(1));
+            store(b, "count", f64_t, obind, op(b, OpId::Add, DType::F64, {c, one}));
+          }
+        }
+      }
+    });
+    // 3. finish (mean, variance) and apply the epilogue.
+    if (!arg) {
+      nest(body, out.dims, parallel, [&](std::vector<Node>& b, const Binding& bind) {
+        int acc = load(b, "acc", acc_t, bind, &r);
+        int value = acc;
+        if (r.id == OpId::ReduceMean || r.id == OpId::ReduceVar) {
+          Inst n;
+          n.kind = Inst::Kind::Extent;
+          n.result = new_scalar();
+          n.dtype = DType::F64;
+          n.buffer = red_.over;
+          emit(b, n);
+          int mean = op(b, OpId::Div, DType::F64, {acc, n.result});
+          value = mean;
+          if (r.id == OpId::ReduceVar) {
+            int sq = load(b, "acc2", f64_t, bind, &r);
+            int m2 = op(b, OpId::Div, DType::F64, {sq, n.result});
+            int mm = op(b, OpId::Mul, DType::F64, {mean, mean});
+            value = op(b, OpId::Sub, DType::F64, {m2, mm});
+          }
+        } else if (r.id == OpId::SegmentMean) {
+          int c = load(b, "count", f64_t, bind, &r);
+          value = op(b, OpId::Div, DType::F64, {acc, c});
+        }
+        if (acc_dt != out.dtype) value = op(b, OpId::Cast, out.dtype, {value});
+        finished_reduction_ = value;
+        memo_.clear();
+        int v = scalar(root, bind, b);
+        store(b, "out", f_.result, bind, v);
+      });
+    }
+    if (!parallel.empty()) k_->body.push_back(std::move(par));
+  }
+
+  const ir::Func& f_;
+  DiagnosticEngine& diags_;
+  Kernel* k_ = nullptr;
+  ReductionInfo red_;
+  int finished_reduction_ = -1;
+  std::map<std::string, int> memo_;
+  std::map<const ir::Value*, std::string> buffer_of_;
+  bool ok_ = true;
+};
+
+// ---- printing ----------------------------------------------------------------
+
+std::string index_str(const std::vector<Index>& idx) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < idx.size(); ++i) {
+    if (i) s += ", ";
+    if (idx[i].scalar >= 0) {
+      s += "%" + std::to_string(idx[i].scalar);
+    } else {
+      s += idx[i].var;
+      if (idx[i].offset > 0) s += " + " + std::to_string(idx[i].offset);
+      if (idx[i].offset < 0) s += " - " + std::to_string(-idx[i].offset);
+    }
+  }
+  return s + "]";
+}
+
+void print_nodes(std::string& out, const std::vector<Node>& nodes, int depth) {
+  std::string pad(depth * 2, ' ');
+  for (const auto& n : nodes) {
+    switch (n.kind) {
+      case Node::Kind::Parallel:
+        out += pad + "parallel " + n.var + " in " + n.extent.str() + " {\n";
+        print_nodes(out, n.body, depth + 1);
+        out += pad + "}\n";
+        break;
+      case Node::Kind::Loop:
+        out += pad + "loop " + n.var + " in " + (n.chunk ? std::string("chunk") : n.extent.str()) + " {\n";
+        print_nodes(out, n.body, depth + 1);
+        out += pad + "}\n";
+        break;
+      case Node::Kind::Inst: {
+        const Inst& i = n.inst;
+        std::string ty = std::string(" : ") + dtype_name(i.dtype);
+        switch (i.kind) {
+          case Inst::Kind::Load:
+            out += pad + "%" + std::to_string(i.result) + " = load" + (i.guarded ? "_guarded" : "") +
+                   (i.checked ? "_checked" : "") + " %" + i.buffer + index_str(i.index) + ty + "\n";
+            break;
+          case Inst::Kind::Store:
+            out += pad + "store %" + i.buffer + index_str(i.index) + " = %" + std::to_string(i.args[0]) + "\n";
+            break;
+          case Inst::Kind::Const:
+            out += pad + "%" + std::to_string(i.result) + " = const " + i.value.str() + ty + "\n";
+            break;
+          case Inst::Kind::Op: {
+            std::string args;
+            for (std::size_t a = 0; a < i.args.size(); ++a) args += (a ? ", %" : " %") + std::to_string(i.args[a]);
+            out += pad + "%" + std::to_string(i.result) + " = " + op_info(i.op).name + args + ty + "\n";
+            break;
+          }
+          case Inst::Kind::InRange:
+            out += pad + "%" + std::to_string(i.result) + " = in_range " + index_str(i.index) + " of " + i.buffer + ty + "\n";
+            break;
+          case Inst::Kind::Position:
+            out += pad + "%" + std::to_string(i.result) + " = position " + i.buffer + ty + "\n";
+            break;
+          case Inst::Kind::Extent:
+            out += pad + "%" + std::to_string(i.result) + " = extent " + i.buffer + ty + "\n";
+            break;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Kernel> lower_kernels(const ir::Module& m, DiagnosticEngine& diags) {
+  std::vector<Kernel> out;
+  std::set<std::string> kernels;
+  for (const auto& f : m.funcs)
+    for (const auto& op : f->body)
+      if (op->id == OpId::Fused) kernels.insert(op->attr_str("callee"));
+  for (const auto& f : m.funcs) {
+    if (!kernels.count(f->name)) continue;
+    Kernel k;
+    KernelLowering l(*f, diags);
+    if (l.run(k)) out.push_back(std::move(k));
+  }
+  return out;
+}
+
+std::string print_kernel(const Kernel& k) {
+  std::string out = "kernel @" + k.name + "(";
+  for (std::size_t i = 0; i < k.inputs.size(); ++i)
+    out += (i ? ", %" : "%") + k.inputs[i].name + ": " + k.inputs[i].type.str();
+  out += ") -> %out: " + k.output.type.str() + " {\n";
+  for (const auto& a : k.accumulators) out += "  scratch %" + a.name + ": " + a.type.str() + "\n";
+  print_nodes(out, k.body, 1);
+  return out + "}\n";
+}
+
+}  // namespace b2m::loops
