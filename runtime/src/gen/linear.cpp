@@ -1,6 +1,7 @@
 #include "b2m/gen/linear.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #if defined(__AVX512F__)
@@ -236,7 +237,7 @@ void LinearWeight::apply(const float* x, std::size_t rows, std::size_t x_stride,
   const std::size_t element_bytes = precision_ == WeightPrecision::f32 ? 4 : 2;
   // About 64 KiB of weights per parallel chunk, from the shape alone.
   const std::size_t grain = std::max<std::size_t>(1, (std::size_t(64) << 10) / std::max<std::size_t>(1, group_elements * element_bytes));
-  parallel_for(groups(), grain, [&](std::size_t begin, std::size_t end) {
+  auto body = [&](std::size_t begin, std::size_t end) {
     float dots[4];
     for (std::size_t g = begin; g < end; ++g) {
       for (std::size_t r = 0; r < rows; ++r) {
@@ -265,7 +266,23 @@ void LinearWeight::apply(const float* x, std::size_t rows, std::size_t x_stride,
         }
       }
     }
-  });
+  };
+  // Waking the pool costs tens of microseconds, and one core nearly saturates
+  // memory: small matrices are faster on the calling thread. Either way each
+  // output is computed by the same code in the same order (same bits).
+  if (weight_bytes() * rows < parallel_min_bytes()) {
+    body(0, groups());
+  } else {
+    parallel_for(groups(), grain, body);
+  }
+}
+
+std::size_t LinearWeight::parallel_min_bytes() {
+  static const std::size_t bytes = [] {
+    const char* v = std::getenv("B2M_GEN_PARALLEL_MIN_KB");
+    return v ? std::strtoull(v, nullptr, 10) << 10 : std::size_t(4) << 20;
+  }();
+  return bytes;
 }
 
 }  // namespace b2m::gen

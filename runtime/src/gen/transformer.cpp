@@ -125,8 +125,9 @@ void TransformerStack::run(float* x, std::size_t rows, std::span<const std::size
         std::copy_n(qkv.data() + r * 3 * c + 2 * c + hd * hs, hs, cache.value(li, hd, pos[r]));
       }
     }
-    // One task per (row, head): independent, so the result is the same at any thread count.
-    parallel_for(rows * n_head, 1, [&](std::size_t begin, std::size_t end) {
+    // One task per (row, head): independent, so the result is the same at any
+    // thread count. A decode step's attention is too small to pay for waking the pool.
+    auto attend = [&](std::size_t begin, std::size_t end) {
       std::vector<float> scores;
       for (std::size_t task = begin; task < end; ++task) {
         std::size_t r = task / n_head, hd = task % n_head;
@@ -152,7 +153,13 @@ void TransformerStack::run(float* x, std::size_t rows, std::span<const std::size
           for (std::size_t i = 0; i < hs; ++i) out[i] += a * v[i];
         }
       }
-    });
+    };
+    std::size_t longest = 0;
+    for (std::size_t r = 0; r < rows; ++r) longest = std::max(longest, causal ? pos[r] + 1 : final_length[seq[r]]);
+    if (rows * n_head * longest * hs < (std::size_t(1) << 19))
+      attend(0, rows * n_head);
+    else
+      parallel_for(rows * n_head, 1, attend);
     layer.attn_proj.apply(attn.data(), rows, c, h.data(), c);
     for (std::size_t i = 0; i < rows * c; ++i) x[i] += h[i];
 

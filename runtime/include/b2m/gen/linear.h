@@ -53,6 +53,10 @@ class LinearWeight {
   void apply(const float* x, std::size_t rows, std::size_t x_stride, float* y,
              std::size_t y_stride) const;
 
+  // Products touching fewer weight bytes than this run on the calling thread
+  // (default 4 MiB; environment B2M_GEN_PARALLEL_MIN_KB overrides, for tuning).
+  static std::size_t parallel_min_bytes();
+
  private:
   std::size_t out_ = 0, in_ = 0;
   WeightPrecision precision_ = WeightPrecision::f32;
