@@ -79,13 +79,14 @@ FrontendResult run_frontend(SourceManager& sm, DiagnosticEngine& diags, std::int
   passes::register_builtin_passes();
   passes::PassManager pm(opts.pass_options);
   std::string pipeline = opts.pipeline.empty() ? passes::default_pipeline() : opts.pipeline;
-  if (opts.stop_after == Stage::Loops && opts.pipeline.empty()) pipeline += ",fuse,dce";
+  bool kernels_needed = opts.stop_after >= Stage::Loops;
+  if (kernels_needed && opts.pipeline.empty()) pipeline += ",fuse,dce";
   if (!pm.parse_pipeline(pipeline, diags)) return r;
   if (!pm.run(*r.module, diags)) return r;
-  if (opts.stop_after == Stage::Loops) {
-    auto kernels = loops::lower_kernels(*r.module, diags);
+  if (kernels_needed) {
+    r.kernels = loops::lower_kernels(*r.module, diags);
     if (diags.has_errors()) return r;
-    for (const auto& k : kernels) r.loops_text += (r.loops_text.empty() ? "" : "\n") + loops::print_kernel(k);
+    for (const auto& k : r.kernels) r.loops_text += (r.loops_text.empty() ? "" : "\n") + loops::print_kernel(k);
   }
   r.ok = true;
   return r;

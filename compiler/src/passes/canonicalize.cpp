@@ -84,18 +84,25 @@ std::optional<ir::Attr> fold(const ir::Op& op) {
     case OpId::Add: return number_attr(x + y, dt);
     case OpId::Sub: return number_attr(x - y, dt);
     case OpId::Mul: return number_attr(x * y, dt);
+    // Integer division floors and % takes the divisor's sign (numpy's
+    // semantics), exactly as the code generators do.
     case OpId::Div:
       if (ints) {
-        if (in[1].i == 0) return std::nullopt;  // left for the runtime to report
-        return ir::Attr::of_int(in[0].i / in[1].i);
+        if (in[1].i == 0 || in[1].i == -1) return std::nullopt;  // left to the runtime
+        std::int64_t q = in[0].i / in[1].i, r = in[0].i % in[1].i;
+        return ir::Attr::of_int(q - ((r != 0 && ((r < 0) != (in[1].i < 0))) ? 1 : 0));
       }
       return number_attr(x / y, dt);
     case OpId::Mod:
       if (ints) {
-        if (in[1].i == 0) return std::nullopt;
-        return ir::Attr::of_int(in[0].i % in[1].i);
+        if (in[1].i == 0 || in[1].i == -1) return std::nullopt;
+        std::int64_t r = in[0].i % in[1].i;
+        return ir::Attr::of_int((r != 0 && ((r < 0) != (in[1].i < 0))) ? r + in[1].i : r);
       }
-      return number_attr(std::fmod(x, y), dt);
+      {
+        double r = std::fmod(x, y);
+        return number_attr((r != 0 && ((r < 0) != (y < 0))) ? r + y : r, dt);
+      }
     case OpId::Pow: return number_attr(std::pow(x, y), dt);
     case OpId::Min: return number_attr(std::fmin(x, y), dt);
     case OpId::Max: return number_attr(std::fmax(x, y), dt);

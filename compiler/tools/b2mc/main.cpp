@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "b2m/codegen/cpu.h"
 #include "b2m/driver/frontend.h"
 #include "b2m/ir/printer.h"
 #include "b2m/ir/verifier.h"
@@ -17,7 +18,7 @@ int main(int argc, char** argv) {
   bool verify_diags = false, print_all = false, time_passes = false, verify_each = false, print_loc = false;
   app.add_option("input", input, "the .b2m pipeline (or .b2ir with -x b2ir)")->required();
   app.add_option("--emit", emit, "stage to stop at and print")
-      ->check(CLI::IsMember({"tokens", "ast", "ir", "ir-opt", "loops"}));
+      ->check(CLI::IsMember({"tokens", "ast", "ir", "ir-opt", "loops", "llvm", "asm", "obj"}));
   app.add_option("-x", language, "input language (default: by extension)")->check(CLI::IsMember({"b2m", "b2ir"}));
   app.add_option("-o", output, "write the output here (atomically) instead of stdout");
   app.add_option("--stdlib-dir", stdlib_dirs, "extra directory to search for imported modules");
@@ -56,12 +57,18 @@ int main(int argc, char** argv) {
   fo.pass_options.verify_each = verify_each;
   fo.pass_options.printer = [&](const b2m::ir::Module& m) { return b2m::ir::print_module(m, popts); };
   fo.stop_after = emit == "tokens" ? b2m::Stage::Tokens : emit == "ast" ? b2m::Stage::Ast
-                  : emit == "ir" ? b2m::Stage::Ir : emit == "loops" ? b2m::Stage::Loops : b2m::Stage::IrOpt;
+                  : emit == "ir" ? b2m::Stage::Ir : emit == "loops" ? b2m::Stage::Loops
+                  : emit == "llvm" ? b2m::Stage::Llvm : emit == "asm" ? b2m::Stage::Asm
+                  : emit == "obj" ? b2m::Stage::Obj : b2m::Stage::IrOpt;
+  if (emit == "obj" && output.empty()) {
+    std::fprintf(stderr, "b2mc: error: --emit=obj needs -o FILE.o\n");
+    return 1;
+  }
 
   std::string text;
   bool ok = false;
   if (language == "b2ir") {
-    if (emit == "tokens" || emit == "ast" || emit == "loops") {
+    if (emit != "ir" && emit != "ir-opt") {
       std::fprintf(stderr, "b2mc: error: --emit=%s needs a .b2m input, not textual IR\n", emit.c_str());
       return 1;
     }
@@ -80,6 +87,18 @@ int main(int argc, char** argv) {
       if (emit == "tokens") text = r.tokens_text;
       else if (emit == "ast") text = b2m::print_ast(r.program->main(), true);
       else if (emit == "loops") text = r.loops_text;
+      else if (emit == "llvm") text = b2m::cpu::emit_llvm(r.kernels);
+      else if (emit == "asm") text = b2m::cpu::emit_asm(r.kernels);
+      else if (emit == "obj") {
+        // Written by LLVM to a temporary name, then renamed: never a partial file.
+        std::string tmp = output + ".tmp-obj";
+        if (!b2m::cpu::emit_object(r.kernels, tmp, &err) || std::rename(tmp.c_str(), output.c_str()) != 0) {
+          std::remove(tmp.c_str());
+          std::fprintf(stderr, "b2mc: error: %s\n", err.empty() ? ("cannot write '" + output + "'").c_str() : err.c_str());
+          return 1;
+        }
+        return 0;
+      }
       else text = b2m::ir::print_module(*r.module, popts);
     }
   }

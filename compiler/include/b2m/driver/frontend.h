@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "b2m/codegen/loops.h"
 #include "b2m/ir/ir.h"
 #include "b2m/lang/sema.h"
 #include "b2m/passes/pass.h"
@@ -15,7 +16,7 @@ namespace b2m {
 
 // Ordered stages; --emit=NAME stops after the one named. Loops runs the
 // optimization pipeline plus fuse,dce and lowers each kernel to loop nests.
-enum class Stage { Tokens, Ast, Ir, IrOpt, Loops };
+enum class Stage { Tokens, Ast, Ir, IrOpt, Loops, Llvm, Asm, Obj };
 
 struct FrontendOptions {
   Stage stop_after = Stage::IrOpt;
@@ -29,6 +30,7 @@ struct FrontendResult {
   std::unique_ptr<ir::Module> module;
   std::string tokens_text;  // for Stage::Tokens
   std::string loops_text;   // for Stage::Loops
+  std::vector<loops::Kernel> kernels;  // Stage::Loops and later
   bool ok = false;
 };
 

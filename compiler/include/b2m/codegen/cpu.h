@@ -1,0 +1,61 @@
+// CPU code generation: loop-level kernels -> LLVM IR for the host (vector
+// units included), optimized at O3 with the new pass manager, then assembly,
+// an object file, or in-process machine code through ORC LLJIT.
+//
+// Every kernel becomes a function with one C signature:
+//
+//   void NAME(void** buffers, const int64_t* dims, int64_t begin, int64_t end,
+//             int32_t* error)
+//
+// `buffers` holds the data pointers of the inputs (in order), then the output,
+// then the scratch buffers; every buffer is dense, row-major. `dims` holds the
+// sizes of every buffer's dimensions, buffer after buffer. The kernel computes
+// the chunk [begin, end) of its parallel (outermost output) dimension, so the
+// runtime's thread pool splits the work; a kernel without one ignores them.
+// `*error` is set to 1 when a gathered index is out of range (bad data), in
+// which case the results are unspecified but memory is never read or written
+// out of bounds.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "b2m/codegen/loops.h"
+
+namespace b2m::cpu {
+
+using KernelFn = void (*)(void** buffers, const std::int64_t* dims, std::int64_t begin, std::int64_t end,
+                          std::int32_t* error);
+
+struct CodegenOptions {
+  int opt_level = 3;
+};
+
+// LLVM IR text of the kernels, optimized (opt_level > 0) or as generated.
+std::string emit_llvm(const std::vector<loops::Kernel>& kernels, const CodegenOptions& opts = {});
+// Host assembly of the kernels.
+std::string emit_asm(const std::vector<loops::Kernel>& kernels, const CodegenOptions& opts = {});
+// A host object file; returns false and sets `error` on failure.
+bool emit_object(const std::vector<loops::Kernel>& kernels, const std::string& path, std::string* error,
+                 const CodegenOptions& opts = {});
+
+// Kernels compiled in memory. Keeps the machine code alive.
+class JitKernels {
+ public:
+  static std::unique_ptr<JitKernels> compile(const std::vector<loops::Kernel>& kernels, std::string* error,
+                                             const CodegenOptions& opts = {});
+  ~JitKernels();
+  KernelFn lookup(const std::string& kernel_name) const;
+
+ private:
+  JitKernels();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The symbol a kernel's function has ("fused.0" -> "b2m_kernel_fused_0").
+std::string kernel_symbol(const std::string& kernel_name);
+
+}  // namespace b2m::cpu

@@ -1,0 +1,511 @@
+// Loop-level kernels -> LLVM IR (see cpu.h for the kernel ABI).
+//
+// Loops are emitted as plain counted loops with the innermost one walking
+// contiguous memory; LLVM's loop vectorizer (O3, host target features) turns
+// them into AVX2/AVX-512 code. Nothing relaxes IEEE semantics: no fast-math
+// flags, so results match a scalar evaluation exactly (accumulations over the
+// innermost dimension therefore stay scalar; the reduction order the loop
+// form chooses streams outer dimensions instead).
+#include <map>
+#include <mutex>
+
+#include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/Support/DynamicLibrary.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/Target/TargetOptions.h>
+#include <llvm/TargetParser/Host.h>
+
+#include "b2m/codegen/cpu.h"
+#include "b2m/lang/diagnostics.h"
+
+namespace b2m::cpu {
+
+std::string kernel_symbol(const std::string& kernel_name) {
+  std::string s = "b2m_kernel_";
+  for (char c : kernel_name) s += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+  return s;
+}
+
+namespace {
+
+void init_llvm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+  });
+}
+
+std::unique_ptr<llvm::TargetMachine> host_machine(int opt_level) {
+  init_llvm();
+  std::string triple = llvm::sys::getProcessTriple();
+  std::string err;
+  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple, err);
+  if (!target) B2M_ICE("no LLVM target for the host: " + err);
+  llvm::SubtargetFeatures features;
+  for (const auto& [name, on] : llvm::sys::getHostCPUFeatures()) features.AddFeature(name, on);
+  llvm::TargetOptions to;
+  auto level = opt_level >= 3 ? llvm::CodeGenOptLevel::Aggressive
+               : opt_level >= 1 ? llvm::CodeGenOptLevel::Default
+                                : llvm::CodeGenOptLevel::None;
+  return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), features.getString(), to, llvm::Reloc::PIC_, std::nullopt, level));
+}
+
+// Generates the LLVM function of one kernel.
+class KernelEmitter {
+ public:
+  KernelEmitter(llvm::Module& m, const loops::Kernel& k) : m_(m), ctx_(m.getContext()), b_(ctx_), k_(k) {}
+
+  void run() {
+    auto* ptr = llvm::PointerType::getUnqual(ctx_);
+    auto* i64 = b_.getInt64Ty();
+    auto* fty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, i64, i64, ptr}, false);
+    fn_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, kernel_symbol(k_.name), m_);
+    fn_->addFnAttr(llvm::Attribute::NoUnwind);
+    fn_->addFnAttr("frame-pointer", "none");
+    auto args = fn_->arg_begin();
+    llvm::Value* buffers = &*args++;
+    llvm::Value* dims = &*args++;
+    begin_ = &*args++;
+    end_ = &*args++;
+    error_ = &*args++;
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
+
+    // Buffers in ABI order: inputs, out, scratch. Load each data pointer,
+    // each dimension size, and compute row-major strides once.
+    std::vector<const loops::Buffer*> all;
+    for (const auto& in : k_.inputs) all.push_back(&in);
+    all.push_back(&k_.output);
+    for (const auto& s : k_.accumulators) all.push_back(&s);
+    int dim_index = 0;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      BufferInfo info;
+      info.dtype = all[i]->type.dtype;
+      llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(ptr, buffers, i);
+      info.data = b_.CreateLoad(ptr, slot, all[i]->name + ".data");
+      for (const auto& d : all[i]->type.dims) {
+        llvm::Value* size = b_.CreateLoad(i64, b_.CreateConstInBoundsGEP1_64(i64, dims, dim_index++), d.name + ".n");
+        info.sizes.push_back(size);
+        if (!extents_.count(d.name)) extents_[d.name] = size;
+      }
+      info.strides.resize(info.sizes.size());
+      llvm::Value* stride = b_.getInt64(1);
+      for (std::size_t j = info.sizes.size(); j-- > 0;) {
+        info.strides[j] = stride;
+        stride = b_.CreateMul(stride, info.sizes[j]);
+      }
+      buffers_[all[i]->name] = info;
+    }
+    nodes(k_.body);
+    b_.CreateRetVoid();
+  }
+
+ private:
+  struct BufferInfo {
+    DType dtype;
+    llvm::Value* data = nullptr;
+    std::vector<llvm::Value*> sizes;
+    std::vector<llvm::Value*> strides;
+  };
+
+  llvm::Type* type_of(DType d) {
+    switch (d) {
+      case DType::F32: return b_.getFloatTy();
+      case DType::F64: return b_.getDoubleTy();
+      case DType::I32: return b_.getInt32Ty();
+      case DType::I64: return b_.getInt64Ty();
+      case DType::Bool: return b_.getInt1Ty();
+      default: B2M_ICE("kernel value of a non-numeric dtype");
+    }
+  }
+  // In memory, bools are bytes.
+  llvm::Type* memory_type(DType d) { return d == DType::Bool ? b_.getInt8Ty() : type_of(d); }
+
+  void nodes(const std::vector<loops::Node>& list) {
+    for (const auto& n : list) node(n);
+  }
+
+  void node(const loops::Node& n) {
+    switch (n.kind) {
+      case loops::Node::Kind::Parallel: {
+        // The runtime gives this call the chunk [begin, end) of `var`.
+        parallel_var_ = n.var;
+        nodes(n.body);
+        break;
+      }
+      case loops::Node::Kind::Loop: {
+        llvm::Value* lo = n.chunk ? begin_ : b_.getInt64(0);
+        llvm::Value* hi = n.chunk ? end_ : extents_.at(n.var);
+        loop(n.var, lo, hi, [&] { nodes(n.body); });
+        break;
+      }
+      case loops::Node::Kind::Inst: inst(n.inst); break;
+    }
+  }
+
+  template <typename Body>
+  void loop(const std::string& var, llvm::Value* lo, llvm::Value* hi, Body&& body) {
+    llvm::BasicBlock* pre = b_.GetInsertBlock();
+    auto* header = llvm::BasicBlock::Create(ctx_, var + ".loop", fn_);
+    auto* inner = llvm::BasicBlock::Create(ctx_, var + ".body", fn_);
+    auto* exit = llvm::BasicBlock::Create(ctx_, var + ".exit", fn_);
+    b_.CreateBr(header);
+    b_.SetInsertPoint(header);
+    llvm::PHINode* iv = b_.CreatePHI(b_.getInt64Ty(), 2, var);
+    iv->addIncoming(lo, pre);
+    b_.CreateCondBr(b_.CreateICmpSLT(iv, hi), inner, exit);
+    b_.SetInsertPoint(inner);
+    llvm::Value* saved = vars_.count(var) ? vars_[var] : nullptr;
+    vars_[var] = iv;
+    body();
+    llvm::Value* next = b_.CreateAdd(iv, b_.getInt64(1), var + ".next", true, true);
+    iv->addIncoming(next, b_.GetInsertBlock());
+    b_.CreateBr(header);
+    b_.SetInsertPoint(exit);
+    if (saved) vars_[var] = saved;
+    else vars_.erase(var);
+  }
+
+  // Element pointer of a load/store, with the index made safe: guarded
+  // indices (shift) are clamped into range, checked ones (gathers) set the
+  // error flag when out of range.
+  llvm::Value* address(const loops::Inst& i) {
+    const BufferInfo& buf = buffers_.at(i.buffer);
+    llvm::Value* offset = b_.getInt64(0);
+    for (std::size_t j = 0; j < i.index.size(); ++j) {
+      const loops::Index& ix = i.index[j];
+      llvm::Value* v;
+      if (ix.scalar >= 0) {
+        v = b_.CreateSExtOrTrunc(scalars_.at(ix.scalar), b_.getInt64Ty());
+        llvm::Value* bad = b_.CreateOr(b_.CreateICmpSLT(v, b_.getInt64(0)), b_.CreateICmpSGE(v, buf.sizes[j]));
+        record_error(bad);
+        v = b_.CreateSelect(bad, b_.getInt64(0), v);
+      } else {
+        v = vars_.at(ix.var);
+        if (ix.offset != 0) {
+          v = b_.CreateAdd(v, b_.getInt64(ix.offset));
+          llvm::Value* bad = b_.CreateOr(b_.CreateICmpSLT(v, b_.getInt64(0)), b_.CreateICmpSGE(v, buf.sizes[j]));
+          v = b_.CreateSelect(bad, b_.getInt64(0), v);
+        }
+      }
+      offset = b_.CreateAdd(offset, b_.CreateMul(v, buf.strides[j]));
+    }
+    return b_.CreateInBoundsGEP(memory_type(buf.dtype), buf.data, offset);
+  }
+
+  void record_error(llvm::Value* bad) {
+    llvm::Value* old = b_.CreateLoad(b_.getInt32Ty(), error_);
+    b_.CreateStore(b_.CreateSelect(bad, b_.getInt32(1), old), error_);
+  }
+
+  llvm::Value* unary_intrinsic(llvm::Intrinsic::ID id, llvm::Value* x) {
+    return b_.CreateUnaryIntrinsic(id, x);
+  }
+
+  void inst(const loops::Inst& i) {
+    using K = loops::Inst::Kind;
+    switch (i.kind) {
+      case K::Load: {
+        llvm::Value* v = b_.CreateLoad(memory_type(i.dtype), address(i));
+        if (i.dtype == DType::Bool) v = b_.CreateICmpNE(v, b_.getInt8(0));
+        scalars_[i.result] = v;
+        return;
+      }
+      case K::Store: {
+        llvm::Value* v = scalars_.at(i.args[0]);
+        if (i.dtype == DType::Bool) v = b_.CreateZExt(v, b_.getInt8Ty());
+        b_.CreateStore(v, address(i));
+        return;
+      }
+      case K::Const: {
+        llvm::Type* t = type_of(i.dtype);
+        if (i.dtype == DType::Bool) scalars_[i.result] = b_.getInt1(i.value.kind == ir::Attr::Kind::Bool ? i.value.b : i.value.as_number() != 0);
+        else if (is_float(i.dtype)) scalars_[i.result] = llvm::ConstantFP::get(t, i.value.as_number());
+        else scalars_[i.result] = llvm::ConstantInt::get(t, i.value.kind == ir::Attr::Kind::Int ? i.value.i : static_cast<std::int64_t>(i.value.as_number()), true);
+        return;
+      }
+      case K::InRange: {
+        const loops::Index& ix = i.index.at(0);
+        llvm::Value* v = b_.CreateAdd(vars_.at(ix.var), b_.getInt64(ix.offset));
+        scalars_[i.result] = b_.CreateAnd(b_.CreateICmpSGE(v, b_.getInt64(0)), b_.CreateICmpSLT(v, extents_.at(i.buffer)));
+        return;
+      }
+      case K::Position: scalars_[i.result] = vars_.at(i.buffer); return;
+      case K::Extent: scalars_[i.result] = b_.CreateSIToFP(extents_.at(i.buffer), b_.getDoubleTy()); return;
+      case K::Op: scalars_[i.result] = op(i); return;
+    }
+  }
+
+  llvm::Value* op(const loops::Inst& i) {
+    auto arg = [&](int k) { return scalars_.at(i.args.at(k)); };
+    llvm::Value* a = i.args.empty() ? nullptr : arg(0);
+    bool flt = a && a->getType()->isFloatingPointTy();
+    switch (i.op) {
+      case OpId::Neg: return flt ? b_.CreateFNeg(a) : b_.CreateNeg(a);
+      case OpId::Abs:
+        return flt ? unary_intrinsic(llvm::Intrinsic::fabs, a)
+                   : b_.CreateBinaryIntrinsic(llvm::Intrinsic::abs, a, b_.getFalse());
+      case OpId::Sign: {
+        llvm::Value* zero = flt ? llvm::ConstantFP::get(a->getType(), 0.0) : llvm::ConstantInt::get(a->getType(), 0);
+        llvm::Value* one = flt ? llvm::ConstantFP::get(a->getType(), 1.0) : llvm::ConstantInt::get(a->getType(), 1);
+        llvm::Value* mone = flt ? llvm::ConstantFP::get(a->getType(), -1.0) : llvm::ConstantInt::get(a->getType(), -1, true);
+        llvm::Value* pos = flt ? b_.CreateFCmpOGT(a, zero) : b_.CreateICmpSGT(a, zero);
+        llvm::Value* neg = flt ? b_.CreateFCmpOLT(a, zero) : b_.CreateICmpSLT(a, zero);
+        // sign(NaN) is NaN, as in numpy.
+        llvm::Value* s = b_.CreateSelect(pos, one, b_.CreateSelect(neg, mone, flt ? b_.CreateFMul(a, zero) : zero));
+        return s;
+      }
+      case OpId::Exp: return unary_intrinsic(llvm::Intrinsic::exp, a);
+      case OpId::Log: return unary_intrinsic(llvm::Intrinsic::log, a);
+      case OpId::Sqrt: return unary_intrinsic(llvm::Intrinsic::sqrt, a);
+      case OpId::Sin: return unary_intrinsic(llvm::Intrinsic::sin, a);
+      case OpId::Cos: return unary_intrinsic(llvm::Intrinsic::cos, a);
+      case OpId::Tanh: return unary_intrinsic(llvm::Intrinsic::tanh, a);
+      case OpId::Floor: return unary_intrinsic(llvm::Intrinsic::floor, a);
+      case OpId::Ceil: return unary_intrinsic(llvm::Intrinsic::ceil, a);
+      case OpId::Round: return unary_intrinsic(llvm::Intrinsic::roundeven, a);  // half to even, as numpy
+      case OpId::IsNan: return b_.CreateFCmpUNO(a, a);
+      case OpId::Not: return b_.CreateNot(a);
+      case OpId::Cast: return cast(a, i.dtype);
+      case OpId::Add: return flt ? b_.CreateFAdd(a, arg(1)) : b_.CreateAdd(a, arg(1));
+      case OpId::Sub: return flt ? b_.CreateFSub(a, arg(1)) : b_.CreateSub(a, arg(1));
+      case OpId::Mul: return flt ? b_.CreateFMul(a, arg(1)) : b_.CreateMul(a, arg(1));
+      case OpId::Div:
+      case OpId::Mod: {
+        llvm::Value* d = arg(1);
+        if (flt) {
+          if (i.op == OpId::Div) return b_.CreateFDiv(a, d);
+          return floor_mod(b_.CreateFRem(a, d), d, true);
+        }
+        // Integer division by zero is bad data, not undefined behaviour
+        // (and INT_MIN / -1 is kept defined by dividing by 1 instead).
+        llvm::Value* zero = llvm::ConstantInt::get(d->getType(), 0);
+        llvm::Value* bad = b_.CreateICmpEQ(d, zero);
+        record_error(bad);
+        llvm::Value* minus1 = b_.CreateICmpEQ(d, llvm::ConstantInt::get(d->getType(), -1, true));
+        llvm::Value* safe = b_.CreateSelect(b_.CreateOr(bad, minus1), llvm::ConstantInt::get(d->getType(), 1), d);
+        if (i.op == OpId::Div) {
+          // Floor division, as numpy's // on integers.
+          llvm::Value* q = b_.CreateSDiv(a, safe);
+          llvm::Value* r = b_.CreateSRem(a, safe);
+          llvm::Value* adjust = b_.CreateAnd(b_.CreateICmpNE(r, zero),
+                                             b_.CreateICmpNE(b_.CreateICmpSLT(r, zero), b_.CreateICmpSLT(safe, zero)));
+          q = b_.CreateSub(q, b_.CreateZExt(adjust, q->getType()));
+          return b_.CreateSelect(minus1, b_.CreateNeg(a), q);
+        }
+        llvm::Value* r = floor_mod(b_.CreateSRem(a, safe), safe, false);
+        return b_.CreateSelect(minus1, zero, r);
+      }
+      case OpId::Pow: return b_.CreateBinaryIntrinsic(llvm::Intrinsic::pow, a, arg(1));
+      // NaN-propagating, as numpy.minimum/maximum.
+      case OpId::Min:
+        return flt ? b_.CreateBinaryIntrinsic(llvm::Intrinsic::minimum, a, arg(1))
+                   : b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, a, arg(1));
+      case OpId::Max:
+        return flt ? b_.CreateBinaryIntrinsic(llvm::Intrinsic::maximum, a, arg(1))
+                   : b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, a, arg(1));
+      case OpId::Eq: return flt ? b_.CreateFCmpOEQ(a, arg(1)) : b_.CreateICmpEQ(a, arg(1));
+      case OpId::Ne: return flt ? b_.CreateFCmpUNE(a, arg(1)) : b_.CreateICmpNE(a, arg(1));
+      case OpId::Lt: return flt ? b_.CreateFCmpOLT(a, arg(1)) : b_.CreateICmpSLT(a, arg(1));
+      case OpId::Le: return flt ? b_.CreateFCmpOLE(a, arg(1)) : b_.CreateICmpSLE(a, arg(1));
+      case OpId::Gt: return flt ? b_.CreateFCmpOGT(a, arg(1)) : b_.CreateICmpSGT(a, arg(1));
+      case OpId::Ge: return flt ? b_.CreateFCmpOGE(a, arg(1)) : b_.CreateICmpSGE(a, arg(1));
+      case OpId::And: return b_.CreateAnd(a, arg(1));
+      case OpId::Or: return b_.CreateOr(a, arg(1));
+      case OpId::Select: return b_.CreateSelect(a, arg(1), arg(2));
+      default: B2M_ICE(std::string("no CPU lowering for scalar op '") + op_info(i.op).name + "'");
+    }
+  }
+
+  // The remainder with the divisor's sign (numpy's %, Python's floor mod):
+  // C's remainder r, plus the divisor when their signs differ.
+  llvm::Value* floor_mod(llvm::Value* r, llvm::Value* d, bool flt) {
+    llvm::Type* t = r->getType();
+    llvm::Value* zero = flt ? llvm::ConstantFP::get(t, 0.0) : llvm::ConstantInt::get(t, 0);
+    llvm::Value* nonzero = flt ? b_.CreateFCmpONE(r, zero) : b_.CreateICmpNE(r, zero);
+    llvm::Value* rneg = flt ? b_.CreateFCmpOLT(r, zero) : b_.CreateICmpSLT(r, zero);
+    llvm::Value* dneg = flt ? b_.CreateFCmpOLT(d, zero) : b_.CreateICmpSLT(d, zero);
+    llvm::Value* fix = b_.CreateAnd(nonzero, b_.CreateICmpNE(rneg, dneg));
+    llvm::Value* sum = flt ? b_.CreateFAdd(r, d) : b_.CreateAdd(r, d);
+    return b_.CreateSelect(fix, sum, r);
+  }
+
+  llvm::Value* cast(llvm::Value* a, DType to) {
+    llvm::Type* t = type_of(to);
+    llvm::Type* from = a->getType();
+    if (from == t) return a;
+    if (to == DType::Bool)
+      return from->isFloatingPointTy() ? b_.CreateFCmpUNE(a, llvm::ConstantFP::get(from, 0.0))
+                                       : b_.CreateICmpNE(a, llvm::ConstantInt::get(from, 0));
+    if (from->isIntegerTy(1)) return t->isFloatingPointTy() ? b_.CreateUIToFP(a, t) : b_.CreateZExt(a, t);
+    if (from->isFloatingPointTy() && t->isFloatingPointTy()) return b_.CreateFPCast(a, t);
+    // Saturating: out-of-range values clamp and NaN becomes 0, instead of
+    // LLVM's poison for a plain fptosi.
+    if (from->isFloatingPointTy())
+      return b_.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {t, from}, {a});
+    if (t->isFloatingPointTy()) return b_.CreateSIToFP(a, t);
+    return b_.CreateSExtOrTrunc(a, t);
+  }
+
+  llvm::Module& m_;
+  llvm::LLVMContext& ctx_;
+  llvm::IRBuilder<> b_;
+  const loops::Kernel& k_;
+  llvm::Function* fn_ = nullptr;
+  llvm::Value *begin_ = nullptr, *end_ = nullptr, *error_ = nullptr;
+  std::map<std::string, BufferInfo> buffers_;
+  std::map<std::string, llvm::Value*> extents_;
+  std::map<std::string, llvm::Value*> vars_;
+  std::map<int, llvm::Value*> scalars_;
+  std::string parallel_var_;
+};
+
+std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const std::vector<loops::Kernel>& kernels,
+                                           llvm::TargetMachine& tm, int opt_level) {
+  auto m = std::make_unique<llvm::Module>("b2m_kernels", ctx);
+  m->setTargetTriple(tm.getTargetTriple().str());
+  m->setDataLayout(tm.createDataLayout());
+  for (const auto& k : kernels) KernelEmitter(*m, k).run();
+  std::string err;
+  llvm::raw_string_ostream es(err);
+  if (llvm::verifyModule(*m, &es)) B2M_ICE("generated LLVM IR is invalid: " + es.str());
+  if (opt_level > 0) {
+    llvm::LoopAnalysisManager lam;
+    llvm::FunctionAnalysisManager fam;
+    llvm::CGSCCAnalysisManager cgam;
+    llvm::ModuleAnalysisManager mam;
+    llvm::PipelineTuningOptions pto;
+    pto.LoopVectorization = true;
+    pto.SLPVectorization = true;
+    llvm::PassBuilder pb(&tm, pto);
+    // glibc's libmvec gives vector versions of exp, log, sin, cos, pow, tanh...
+    // so loops calling them vectorize too (registered before the defaults).
+    llvm::TargetLibraryInfoImpl tlii(llvm::Triple(m->getTargetTriple()));
+    tlii.addVectorizableFunctionsFromVecLib(llvm::TargetLibraryInfoImpl::LIBMVEC_X86, llvm::Triple(m->getTargetTriple()));
+    fam.registerPass([&] { return llvm::TargetLibraryAnalysis(tlii); });
+    pb.registerModuleAnalyses(mam);
+    pb.registerCGSCCAnalyses(cgam);
+    pb.registerFunctionAnalyses(fam);
+    pb.registerLoopAnalyses(lam);
+    pb.crossRegisterProxies(lam, fam, cgam, mam);
+    auto level = opt_level >= 3 ? llvm::OptimizationLevel::O3
+                 : opt_level == 2 ? llvm::OptimizationLevel::O2 : llvm::OptimizationLevel::O1;
+    llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(level);
+    mpm.run(*m, mam);
+  }
+  return m;
+}
+
+}  // namespace
+
+std::string emit_llvm(const std::vector<loops::Kernel>& kernels, const CodegenOptions& opts) {
+  llvm::LLVMContext ctx;
+  auto tm = host_machine(opts.opt_level);
+  auto m = build_module(ctx, kernels, *tm, opts.opt_level);
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  m->print(os, nullptr);
+  return os.str();
+}
+
+namespace {
+bool emit_file(const std::vector<loops::Kernel>& kernels, llvm::raw_pwrite_stream& out, llvm::CodeGenFileType type,
+               std::string* error, const CodegenOptions& opts) {
+  llvm::LLVMContext ctx;
+  auto tm = host_machine(opts.opt_level);
+  auto m = build_module(ctx, kernels, *tm, opts.opt_level);
+  llvm::legacy::PassManager pm;
+  if (tm->addPassesToEmitFile(pm, out, nullptr, type)) {
+    if (error) *error = "the host target cannot emit this file type";
+    return false;
+  }
+  pm.run(*m);
+  return true;
+}
+}  // namespace
+
+std::string emit_asm(const std::vector<loops::Kernel>& kernels, const CodegenOptions& opts) {
+  llvm::SmallString<0> buf;
+  llvm::raw_svector_ostream os(buf);
+  std::string err;
+  if (!emit_file(kernels, os, llvm::CodeGenFileType::AssemblyFile, &err, opts)) B2M_ICE(err);
+  return std::string(buf.str());
+}
+
+bool emit_object(const std::vector<loops::Kernel>& kernels, const std::string& path, std::string* error,
+                 const CodegenOptions& opts) {
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    if (error) *error = "cannot write '" + path + "': " + ec.message();
+    return false;
+  }
+  return emit_file(kernels, out, llvm::CodeGenFileType::ObjectFile, error, opts);
+}
+
+struct JitKernels::Impl {
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+};
+
+JitKernels::JitKernels() : impl_(std::make_unique<Impl>()) {}
+JitKernels::~JitKernels() = default;
+
+std::unique_ptr<JitKernels> JitKernels::compile(const std::vector<loops::Kernel>& kernels, std::string* error,
+                                                const CodegenOptions& opts) {
+  init_llvm();
+  // Vectorized math calls resolve to glibc's libmvec: make sure it is loaded.
+  std::string lib_err;
+  if (llvm::sys::DynamicLibrary::LoadLibraryPermanently("libmvec.so.1", &lib_err)) {
+    if (error) *error = "cannot load libmvec.so.1 (glibc's vector math library): " + lib_err;
+    return nullptr;
+  }
+  auto jit = llvm::orc::LLJITBuilder().create();
+  if (!jit) {
+    if (error) *error = llvm::toString(jit.takeError());
+    return nullptr;
+  }
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  auto tm = host_machine(opts.opt_level);
+  auto m = build_module(*ctx, kernels, *tm, opts.opt_level);
+  m->setDataLayout((*jit)->getDataLayout());
+  if (auto err = (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(m), std::move(ctx)))) {
+    if (error) *error = llvm::toString(std::move(err));
+    return nullptr;
+  }
+  // Kernels call libm (tanhf, powf...): resolve symbols from this process.
+  auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess((*jit)->getDataLayout().getGlobalPrefix());
+  if (!gen) {
+    if (error) *error = llvm::toString(gen.takeError());
+    return nullptr;
+  }
+  (*jit)->getMainJITDylib().addGenerator(std::move(*gen));
+  std::unique_ptr<JitKernels> out(new JitKernels());
+  out->impl_->jit = std::move(*jit);
+  return out;
+}
+
+KernelFn JitKernels::lookup(const std::string& kernel_name) const {
+  auto sym = impl_->jit->lookup(kernel_symbol(kernel_name));
+  if (!sym) {
+    llvm::consumeError(sym.takeError());
+    return nullptr;
+  }
+  return sym->toPtr<KernelFn>();
+}
+
+}  // namespace b2m::cpu

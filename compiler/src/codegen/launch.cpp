@@ -1,0 +1,105 @@
+#include "b2m/codegen/launch.h"
+
+#include <algorithm>
+
+#include "b2m/runtime/error.h"
+#include "b2m/runtime/thread_pool.h"
+
+namespace b2m::cpu {
+
+namespace {
+std::size_t element_bytes(DType d) {
+  switch (d) {
+    case DType::F32: case DType::I32: return 4;
+    case DType::F64: case DType::I64: return 8;
+    case DType::Bool: return 1;
+    default: return 0;
+  }
+}
+
+std::string parallel_dim(const std::vector<loops::Node>& body) {
+  for (const auto& n : body)
+    if (n.kind == loops::Node::Kind::Parallel) return n.var;
+  return {};
+}
+}  // namespace
+
+HostTensor HostTensor::zeros(DType dtype, std::vector<std::int64_t> dims) {
+  HostTensor t;
+  t.dtype = dtype;
+  t.dims = std::move(dims);
+  t.bytes.assign(static_cast<std::size_t>(t.size()) * element_bytes(dtype), 0);
+  return t;
+}
+
+std::int64_t HostTensor::size() const {
+  std::int64_t n = 1;
+  for (auto d : dims) n *= d;
+  return n;
+}
+
+HostTensor launch(const loops::Kernel& k, KernelFn fn, const std::vector<const HostTensor*>& inputs,
+                  const std::map<std::string, std::int64_t>& extra_sizes) {
+  if (inputs.size() != k.inputs.size())
+    fail("kernel @{} takes {} inputs, got {}", k.name, k.inputs.size(), inputs.size());
+  // Bind every dimension name to one size, checking that inputs agree.
+  std::map<std::string, std::int64_t> sizes = extra_sizes;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const Type& t = k.inputs[i].type;
+    if (inputs[i]->dtype != t.dtype || inputs[i]->dims.size() != t.rank())
+      fail("input '{}' of kernel @{} must be {}", k.inputs[i].name, k.name, t.str());
+    for (std::size_t j = 0; j < t.rank(); ++j) {
+      auto [it, inserted] = sizes.emplace(t.dims[j].name, inputs[i]->dims[j]);
+      if (!inserted && it->second != inputs[i]->dims[j])
+        fail("dimension '{}' has size {} in one input of kernel @{} and {} in input '{}'", t.dims[j].name,
+             it->second, k.name, inputs[i]->dims[j], k.inputs[i].name);
+    }
+  }
+  auto shape_of = [&](const Type& t) {
+    std::vector<std::int64_t> dims;
+    for (const auto& d : t.dims) {
+      auto it = sizes.find(d.name);
+      if (it == sizes.end()) fail("the size of dimension '{}' of kernel @{} is not known", d.name, k.name);
+      dims.push_back(it->second);
+    }
+    return dims;
+  };
+  HostTensor out = HostTensor::zeros(k.output.type.dtype, shape_of(k.output.type));
+  std::vector<HostTensor> scratch;
+  for (const auto& s : k.accumulators) scratch.push_back(HostTensor::zeros(s.type.dtype, shape_of(s.type)));
+
+  std::vector<void*> buffers;
+  std::vector<std::int64_t> dims;
+  for (const auto* in : inputs) {
+    buffers.push_back(const_cast<unsigned char*>(in->bytes.data()));
+    dims.insert(dims.end(), in->dims.begin(), in->dims.end());
+  }
+  buffers.push_back(out.bytes.data());
+  dims.insert(dims.end(), out.dims.begin(), out.dims.end());
+  for (auto& s : scratch) {
+    buffers.push_back(s.bytes.data());
+    dims.insert(dims.end(), s.dims.begin(), s.dims.end());
+  }
+
+  std::string par = parallel_dim(k.body);
+  std::int32_t error = 0;
+  if (par.empty()) {
+    fn(buffers.data(), dims.data(), 0, 1, &error);
+  } else {
+    std::int64_t n = sizes.at(par);
+    // Chunks of about 64k elements of the output; boundaries depend only on
+    // the sizes, so results do not depend on the thread count.
+    std::int64_t inner = std::max<std::int64_t>(1, out.size() / std::max<std::int64_t>(1, n));
+    std::int64_t grain = std::max<std::int64_t>(1, 65536 / inner);
+    std::vector<std::int32_t> errors((static_cast<std::size_t>(n) + grain - 1) / grain, 0);
+    parallel_for(static_cast<std::size_t>(n), static_cast<std::size_t>(grain), [&](std::size_t b, std::size_t e) {
+      fn(buffers.data(), dims.data(), static_cast<std::int64_t>(b), static_cast<std::int64_t>(e),
+         &errors[b / static_cast<std::size_t>(grain)]);
+    });
+    for (auto e : errors) error |= e;
+  }
+  if (error) fail("kernel @{}: an index read from the data is out of range (or an integer division by zero)", k.name);
+  return out;
+}
+
+}  // namespace b2m::cpu
