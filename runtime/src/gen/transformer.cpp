@@ -5,7 +5,7 @@
 
 #include "b2m/runtime/error.h"
 #include "b2m/runtime/thread_pool.h"
-#include "simd_dot.h"
+#include "attention_kernels.h"
 
 namespace b2m::gen {
 
@@ -18,14 +18,15 @@ KvCache::KvCache(const TransformerShape& shape)
   values_.assign(n, 0.0f);
 }
 
-float* KvCache::key(std::size_t layer, std::size_t head, std::size_t pos) {
-  return keys_.data() + ((layer * n_head_ + head) * capacity_ + pos) * head_size_;
+void KvCache::store_key(std::size_t layer, std::size_t head, std::size_t pos, const float* key) {
+  float* base = keys_.data() + (layer * n_head_ + head) * capacity_ * head_size_;
+  for (std::size_t i = 0; i < head_size_; ++i) base[i * capacity_ + pos] = key[i];
+}
+const float* KvCache::keys_by_dim(std::size_t layer, std::size_t head) const {
+  return keys_.data() + (layer * n_head_ + head) * capacity_ * head_size_;
 }
 float* KvCache::value(std::size_t layer, std::size_t head, std::size_t pos) {
   return values_.data() + ((layer * n_head_ + head) * capacity_ + pos) * head_size_;
-}
-const float* KvCache::key(std::size_t layer, std::size_t head, std::size_t pos) const {
-  return keys_.data() + ((layer * n_head_ + head) * capacity_ + pos) * head_size_;
 }
 const float* KvCache::value(std::size_t layer, std::size_t head, std::size_t pos) const {
   return values_.data() + ((layer * n_head_ + head) * capacity_ + pos) * head_size_;
@@ -121,7 +122,7 @@ void TransformerStack::run(float* x, std::size_t rows, std::span<const std::size
     for (std::size_t r = 0; r < rows; ++r) {
       KvCache& cache = *caches[seq[r]];
       for (std::size_t hd = 0; hd < n_head; ++hd) {
-        std::copy_n(qkv.data() + r * 3 * c + c + hd * hs, hs, cache.key(li, hd, pos[r]));
+        cache.store_key(li, hd, pos[r], qkv.data() + r * 3 * c + c + hd * hs);
         std::copy_n(qkv.data() + r * 3 * c + 2 * c + hd * hs, hs, cache.value(li, hd, pos[r]));
       }
     }
@@ -135,23 +136,16 @@ void TransformerStack::run(float* x, std::size_t rows, std::span<const std::size
         std::size_t visible = causal ? pos[r] + 1 : final_length[seq[r]];
         const float* q = qkv.data() + r * 3 * c + hd * hs;
         scores.resize(visible);
+        detail::attention_scores(q, cache.keys_by_dim(li, hd), hs, cache.capacity(), visible, scale, scores.data());
         float max_score = -INFINITY;
-        for (std::size_t j = 0; j < visible; ++j) {
-          scores[j] = detail::dot16(q, cache.key(li, hd, j), hs) * scale;
-          max_score = std::max(max_score, scores[j]);
-        }
+        for (std::size_t j = 0; j < visible; ++j) max_score = std::max(max_score, scores[j]);
         float sum = 0.0f;
         for (std::size_t j = 0; j < visible; ++j) {
           scores[j] = std::exp(scores[j] - max_score);
           sum += scores[j];
         }
-        float* out = attn.data() + r * c + hd * hs;
-        std::fill(out, out + hs, 0.0f);
-        for (std::size_t j = 0; j < visible; ++j) {
-          const float* v = cache.value(li, hd, j);
-          float a = scores[j] / sum;
-          for (std::size_t i = 0; i < hs; ++i) out[i] += a * v[i];
-        }
+        for (std::size_t j = 0; j < visible; ++j) scores[j] /= sum;
+        detail::weighted_rows(scores.data(), cache.value(li, hd, 0), hs, visible, attn.data() + r * c + hd * hs);
       }
     };
     std::size_t longest = 0;

@@ -19,8 +19,10 @@ struct TransformerShape {
   bool layernorm_bias = true;  // biases of every LayerNorm
 };
 
-// Keys and values of every position seen so far, per layer:
-// [n_head][block_size][head_size], so one head's history is contiguous.
+// Keys and values of every position seen so far, per layer and head. Keys
+// are stored transposed, [head_size][block_size], so the scores of 16
+// positions are 16 lanes of one vector accumulated over the head dimension;
+// values are [block_size][head_size], so the weighted sum is a row AXPY.
 class KvCache {
  public:
   KvCache() = default;
@@ -29,9 +31,11 @@ class KvCache {
   std::size_t capacity() const { return capacity_; }
   void clear() { length_ = 0; }
 
-  float* key(std::size_t layer, std::size_t head, std::size_t pos);
+  std::size_t head_size() const { return head_size_; }
+  void store_key(std::size_t layer, std::size_t head, std::size_t pos, const float* key);
+  // Element (i, pos) of a head's keys is keys_by_dim(...)[i * capacity() + pos].
+  const float* keys_by_dim(std::size_t layer, std::size_t head) const;
   float* value(std::size_t layer, std::size_t head, std::size_t pos);
-  const float* key(std::size_t layer, std::size_t head, std::size_t pos) const;
   const float* value(std::size_t layer, std::size_t head, std::size_t pos) const;
 
  private:
