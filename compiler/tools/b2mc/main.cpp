@@ -8,10 +8,74 @@
 
 #include "b2m/codegen/cpu.h"
 #include "b2m/driver/frontend.h"
+#include "b2m/exec/executor.h"
+#include "b2m/runtime/error.h"
 #include "b2m/ir/printer.h"
 #include "b2m/ir/verifier.h"
 
+namespace {
+
+// b2mc run FILE.b2m [--stdlib-dir DIR] [-- PIPELINE ARGS...]: compiles the
+// pipeline in memory (kernels through ORC LLJIT) and runs it with the same
+// command line as its standalone executable.
+int run_main(int argc, char** argv) {
+  std::string input;
+  std::vector<std::string> stdlib_dirs, args;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") {
+      for (int j = i + 1; j < argc; ++j) args.push_back(argv[j]);
+      break;
+    }
+    if (a == "--stdlib-dir" && i + 1 < argc) stdlib_dirs.push_back(argv[++i]);
+    else if (input.empty() && a.rfind("-", 0) != 0) input = a;
+    else args.push_back(a);
+  }
+  if (input.empty()) {
+    std::fprintf(stderr, "usage: b2mc run FILE.b2m [--stdlib-dir DIR] [-- --out DIR --threads N --PARAM VALUE ...]\n");
+    return 2;
+  }
+  b2m::SourceManager sm;
+  b2m::DiagnosticEngine diags(sm);
+  diags.set_buffered(true);
+  std::string err;
+  std::int32_t file = sm.load(input, &err);
+  if (file < 0) {
+    std::fprintf(stderr, "b2mc: error: %s\n", err.c_str());
+    return 1;
+  }
+  b2m::FrontendOptions fo;
+  fo.stdlib_dirs = stdlib_dirs;
+  fo.stop_after = b2m::Stage::Loops;
+  auto r = b2m::run_frontend(sm, diags, file, fo);
+  for (const auto& d : diags.diagnostics()) diags.print(d);
+  if (!r.ok) return 1;
+  auto jit = b2m::cpu::JitKernels::compile(r.kernels, &err);
+  if (!jit) {
+    std::fprintf(stderr, "b2mc: error: %s\n", err.c_str());
+    return 1;
+  }
+  b2m::exec::RunOptions opts;
+  std::string message;
+  int code = 0;
+  std::string program = "b2mc run " + input + " --";
+  if (!b2m::exec::parse_command_line(*r.module, program, args, opts, &message, &code)) {
+    std::fprintf(code == 0 ? stdout : stderr, "%s\n", message.c_str());
+    return code;
+  }
+  try {
+    b2m::exec::run(*r.module, r.kernels, [&](const std::string& k) { return jit->lookup(k); }, opts, &sm);
+  } catch (const b2m::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "run") return run_main(argc, argv);
   CLI::App app{"b2mc: compile .b2m pipelines (brain activity to music)"};
   std::string input, emit = "ir-opt", language, output, pipeline;
   std::vector<std::string> stdlib_dirs, print_after;
