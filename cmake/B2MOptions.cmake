@@ -15,6 +15,7 @@ function(b2m_add_unit_test name)
   target_link_libraries(${name} PRIVATE GTest::gtest GTest::gtest_main b2m_options ${ARG_LIBS})
   target_compile_definitions(${name} PRIVATE
     B2M_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
-    B2M_SHARED_DIR="${CMAKE_SOURCE_DIR}/../shared")
+    B2M_SHARED_DIR="${CMAKE_SOURCE_DIR}/../shared"
+    B2M_BINARY_DIR="${CMAKE_BINARY_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
 endfunction()

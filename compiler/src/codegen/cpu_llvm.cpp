@@ -375,12 +375,35 @@ class KernelEmitter {
   std::string parallel_var_;
 };
 
+// The globals an executable's main reads: the IR text and the kernel table.
+void add_executable_globals(llvm::Module& m, const std::vector<loops::Kernel>& kernels, const std::string& ir) {
+  llvm::LLVMContext& ctx = m.getContext();
+  auto* text = llvm::ConstantDataArray::getString(ctx, ir, true);
+  new llvm::GlobalVariable(m, text->getType(), true, llvm::GlobalValue::ExternalLinkage, text, "b2m_pipeline_ir");
+  auto* ptr = llvm::PointerType::getUnqual(ctx);
+  auto* entry = llvm::StructType::get(ctx, {ptr, ptr});
+  std::vector<llvm::Constant*> entries;
+  for (const auto& k : kernels) {
+    auto* name = llvm::ConstantDataArray::getString(ctx, k.name, true);
+    auto* gname = new llvm::GlobalVariable(m, name->getType(), true, llvm::GlobalValue::PrivateLinkage, name,
+                                           "kernel.name");
+    entries.push_back(llvm::ConstantStruct::get(entry, {gname, m.getFunction(kernel_symbol(k.name))}));
+  }
+  auto* arr_t = llvm::ArrayType::get(entry, entries.size());
+  new llvm::GlobalVariable(m, arr_t, true, llvm::GlobalValue::ExternalLinkage, llvm::ConstantArray::get(arr_t, entries),
+                           "b2m_kernel_table");
+  auto* i64 = llvm::Type::getInt64Ty(ctx);
+  new llvm::GlobalVariable(m, i64, true, llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantInt::get(i64, entries.size()), "b2m_kernel_count");
+}
+
 std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const std::vector<loops::Kernel>& kernels,
-                                           llvm::TargetMachine& tm, int opt_level) {
+                                           llvm::TargetMachine& tm, int opt_level, const std::string* ir = nullptr) {
   auto m = std::make_unique<llvm::Module>("b2m_kernels", ctx);
   m->setTargetTriple(tm.getTargetTriple().str());
   m->setDataLayout(tm.createDataLayout());
   for (const auto& k : kernels) KernelEmitter(*m, k).run();
+  if (ir) add_executable_globals(*m, kernels, *ir);
   std::string err;
   llvm::raw_string_ostream es(err);
   if (llvm::verifyModule(*m, &es)) B2M_ICE("generated LLVM IR is invalid: " + es.str());
@@ -425,10 +448,10 @@ std::string emit_llvm(const std::vector<loops::Kernel>& kernels, const CodegenOp
 
 namespace {
 bool emit_file(const std::vector<loops::Kernel>& kernels, llvm::raw_pwrite_stream& out, llvm::CodeGenFileType type,
-               std::string* error, const CodegenOptions& opts) {
+               std::string* error, const CodegenOptions& opts, const std::string* ir = nullptr) {
   llvm::LLVMContext ctx;
   auto tm = host_machine(opts.opt_level);
-  auto m = build_module(ctx, kernels, *tm, opts.opt_level);
+  auto m = build_module(ctx, kernels, *tm, opts.opt_level, ir);
   llvm::legacy::PassManager pm;
   if (tm->addPassesToEmitFile(pm, out, nullptr, type)) {
     if (error) *error = "the host target cannot emit this file type";
@@ -448,14 +471,14 @@ std::string emit_asm(const std::vector<loops::Kernel>& kernels, const CodegenOpt
 }
 
 bool emit_object(const std::vector<loops::Kernel>& kernels, const std::string& path, std::string* error,
-                 const CodegenOptions& opts) {
+                 const CodegenOptions& opts, const std::string* pipeline_ir) {
   std::error_code ec;
   llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
   if (ec) {
     if (error) *error = "cannot write '" + path + "': " + ec.message();
     return false;
   }
-  return emit_file(kernels, out, llvm::CodeGenFileType::ObjectFile, error, opts);
+  return emit_file(kernels, out, llvm::CodeGenFileType::ObjectFile, error, opts, pipeline_ir);
 }
 
 struct JitKernels::Impl {

@@ -173,8 +173,11 @@ class Interpreter {
 
  private:
   std::string where(const ir::Op& op) const {
-    if (!sm_ || !op.loc.valid()) return std::string("'") + op.name() + "'";
-    return sm_->describe(op.loc);
+    std::string what = op.attr_str("callee");
+    if (op.id == OpId::Output) what = "output \"" + op.attr_str("path") + "\"";
+    if (what.empty()) what = op.name();
+    if (!sm_ || !op.loc.valid()) return what;
+    return sm_->describe(op.loc) + " (" + what + ")";
   }
 
   const Value& get(const ir::Value* v) const { return values_.at(v); }
@@ -248,13 +251,12 @@ class Interpreter {
           set(op, (*fn)(args, op.result->type));
         } catch (const Error& e) {
           // Bad data is reported with the pipeline line that read it.
-          std::string msg = e.what();
-          if (msg.find(where(op)) == std::string::npos) msg = where(op) + ": " + msg;
-          throw Error(msg);
+          throw Error(where(op) + ": " + e.what());
         }
         return;
       }
       case OpId::Fused: return launch(op);
+      case OpId::Compress: return compress(op);
       case OpId::MatMul: return matmul(op);
       case OpId::Output: outputs_.emplace_back(&op, get(op.operands[0])); return;
       case OpId::Return: return;
@@ -299,6 +301,31 @@ class Interpreter {
     } catch (const Error& e) {
       throw Error(where(op) + ": " + e.what());
     }
+  }
+
+  // Keeps the entries along one dimension where the mask is true.
+  void compress(const ir::Op& op) {
+    const HostTensor& x = get(op.operands[0]).tensor;
+    const HostTensor& mask = get(op.operands[1]).tensor;
+    int k = op.operands[0]->type.dim_index(op.attr_str("along"));
+    if (mask.size() != x.dims[k])
+      fail("{}: the mask has {} entries, but dimension '{}' has {}", where(op), mask.size(), op.attr_str("along"),
+           x.dims[k]);
+    std::vector<std::int64_t> keep;
+    for (std::int64_t i = 0; i < mask.size(); ++i)
+      if (mask.data<std::uint8_t>()[i]) keep.push_back(i);
+    std::vector<std::int64_t> dims = x.dims;
+    dims[k] = static_cast<std::int64_t>(keep.size());
+    HostTensor out = HostTensor::zeros(x.dtype, dims);
+    std::int64_t outer = 1, inner = 1;
+    for (int d = 0; d < k; ++d) outer *= x.dims[d];
+    for (std::size_t d = k + 1; d < x.dims.size(); ++d) inner *= x.dims[d];
+    std::size_t eb = element_bytes(x.dtype) * static_cast<std::size_t>(inner);
+    for (std::int64_t o = 0; o < outer; ++o)
+      for (std::size_t j = 0; j < keep.size(); ++j)
+        std::memcpy(out.bytes.data() + (o * dims[k] + static_cast<std::int64_t>(j)) * eb,
+                    x.bytes.data() + (o * x.dims[k] + keep[j]) * eb, eb);
+    set(op, Value::of_tensor(std::move(out)));
   }
 
   // Contraction by dimension name through Eigen (float32 or float64).

@@ -1,5 +1,7 @@
 // The runtime ops that executables can call, by extern name. Each binds a
 // stdlib declaration (stdlib/*.b2m) to the runtime library.
+#include <cmath>
+#include <fmt/ranges.h>
 #include <mutex>
 
 #include "b2m/exec/executor.h"
@@ -50,6 +52,24 @@ Value read_npy_as(const std::string& path, const Type& t) {
   return Value::of_tensor(std::move(out));
 }
 
+// The first non-finite element of a float tensor, or -1.
+std::int64_t first_non_finite(const cpu::HostTensor& t) {
+  for (std::int64_t i = 0; i < t.size(); ++i) {
+    double v = t.dtype == DType::F32 ? t.data<float>()[i] : t.dtype == DType::F64 ? t.data<double>()[i] : 0.0;
+    if (!std::isfinite(v)) return i;
+  }
+  return -1;
+}
+
+std::string index_text(const std::vector<std::int64_t>& dims, std::int64_t flat) {
+  std::vector<std::int64_t> idx(dims.size());
+  for (std::size_t d = dims.size(); d-- > 0;) {
+    idx[d] = flat % dims[d];
+    flat /= dims[d];
+  }
+  return fmt::format("[{}]", fmt::join(idx, ", "));
+}
+
 }  // namespace
 
 void register_builtin_runtime_ops() {
@@ -57,7 +77,16 @@ void register_builtin_runtime_ops() {
   std::call_once(once, [] {
     auto& r = RuntimeRegistry::global();
     r.add("io.npy", [](const std::vector<const Value*>& args, const Type& t) {
-      return read_npy_as(args.at(0)->text, t);
+      const std::string& path = args.at(0)->text;
+      Value v = read_npy_as(path, t);
+      bool allow_nan = args.size() > 1 && args[1]->scalar() != 0;
+      if (!allow_nan && is_float(t.dtype)) {
+        std::int64_t bad = first_non_finite(v.tensor);
+        if (bad >= 0)
+          fail("'{}' contains a NaN or infinite value at {} (pass allow_nan=true to io.npy to accept them)", path,
+               index_text(v.tensor.dims, bad));
+      }
+      return v;
     });
   });
 }

@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <cstdio>
 
 #include "b2m/codegen/cpu.h"
@@ -14,6 +16,40 @@
 #include "b2m/ir/verifier.h"
 
 namespace {
+
+// The executable: the kernels' object (with the pipeline's IR and kernel
+// table), the main() template and libb2m_exe, linked by the system C
+// compiler into a temporary file that is renamed only on success.
+bool link_executable(const b2m::FrontendResult& r, const std::string& output) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  fs::path lib = (exe.parent_path() / ".." / "lib").lexically_normal();
+  fs::path main_obj = lib / "b2m_exe_main.o";
+  if (ec || !fs::exists(main_obj) || !fs::exists(lib / "libb2m_exe.so")) {
+    std::fprintf(stderr, "b2mc: error: cannot find libb2m_exe.so and b2m_exe_main.o in %s (is the build complete?)\n",
+                 lib.c_str());
+    return false;
+  }
+  std::string ir = b2m::ir::print_module(*r.module);
+  std::string tmp_obj = output + ".kernels.o";
+  std::string tmp_exe = output + ".tmp-exe";
+  std::string err;
+  if (!b2m::cpu::emit_object(r.kernels, tmp_obj, &err, {}, &ir)) {
+    std::fprintf(stderr, "b2mc: error: %s\n", err.c_str());
+    return false;
+  }
+  std::string cmd = "cc -o '" + tmp_exe + "' '" + main_obj.string() + "' '" + tmp_obj + "' -L'" + lib.string() +
+                    "' -Wl,-rpath,'" + lib.string() + "' -lb2m_exe -lmvec -lm";
+  int rc = std::system(cmd.c_str());
+  std::remove(tmp_obj.c_str());
+  if (rc != 0 || std::rename(tmp_exe.c_str(), output.c_str()) != 0) {
+    std::remove(tmp_exe.c_str());
+    std::fprintf(stderr, "b2mc: error: linking '%s' failed (%s)\n", output.c_str(), cmd.c_str());
+    return false;
+  }
+  return true;
+}
 
 // b2mc run FILE.b2m [--stdlib-dir DIR] [-- PIPELINE ARGS...]: compiles the
 // pipeline in memory (kernels through ORC LLJIT) and runs it with the same
@@ -82,7 +118,7 @@ int main(int argc, char** argv) {
   bool verify_diags = false, print_all = false, time_passes = false, verify_each = false, print_loc = false;
   app.add_option("input", input, "the .b2m pipeline (or .b2ir with -x b2ir)")->required();
   app.add_option("--emit", emit, "stage to stop at and print")
-      ->check(CLI::IsMember({"tokens", "ast", "ir", "ir-opt", "loops", "llvm", "asm", "obj"}));
+      ->check(CLI::IsMember({"tokens", "ast", "ir", "ir-opt", "loops", "llvm", "asm", "obj", "exe"}));
   app.add_option("-x", language, "input language (default: by extension)")->check(CLI::IsMember({"b2m", "b2ir"}));
   app.add_option("-o", output, "write the output here (atomically) instead of stdout");
   app.add_option("--stdlib-dir", stdlib_dirs, "extra directory to search for imported modules");
@@ -98,6 +134,8 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::IsMember({"fusion", "all"}));
   CLI11_PARSE(app, argc, argv);
+  // `b2mc pipeline.b2m -o pipeline` builds an executable.
+  if (app.count("--emit") == 0 && !output.empty() && language != "b2ir") emit = "exe";
 
   for (const auto& r : remarks) b2m::passes::enable_remarks(r);
   b2m::SourceManager sm;
@@ -123,7 +161,11 @@ int main(int argc, char** argv) {
   fo.stop_after = emit == "tokens" ? b2m::Stage::Tokens : emit == "ast" ? b2m::Stage::Ast
                   : emit == "ir" ? b2m::Stage::Ir : emit == "loops" ? b2m::Stage::Loops
                   : emit == "llvm" ? b2m::Stage::Llvm : emit == "asm" ? b2m::Stage::Asm
-                  : emit == "obj" ? b2m::Stage::Obj : b2m::Stage::IrOpt;
+                  : emit == "obj" || emit == "exe" ? b2m::Stage::Obj : b2m::Stage::IrOpt;
+  if (emit == "exe" && output.empty()) {
+    std::fprintf(stderr, "b2mc: error: --emit=exe needs -o FILE\n");
+    return 1;
+  }
   if (emit == "obj" && output.empty()) {
     std::fprintf(stderr, "b2mc: error: --emit=obj needs -o FILE.o\n");
     return 1;
@@ -153,7 +195,9 @@ int main(int argc, char** argv) {
       else if (emit == "loops") text = r.loops_text;
       else if (emit == "llvm") text = b2m::cpu::emit_llvm(r.kernels);
       else if (emit == "asm") text = b2m::cpu::emit_asm(r.kernels);
-      else if (emit == "obj") {
+      else if (emit == "exe") {
+        return link_executable(r, output) ? 0 : 1;
+      } else if (emit == "obj") {
         // Written by LLVM to a temporary name, then renamed: never a partial file.
         std::string tmp = output + ".tmp-obj";
         if (!b2m::cpu::emit_object(r.kernels, tmp, &err) || std::rename(tmp.c_str(), output.c_str()) != 0) {

@@ -37,9 +37,12 @@ struct CodegenOptions {
 std::string emit_llvm(const std::vector<loops::Kernel>& kernels, const CodegenOptions& opts = {});
 // Host assembly of the kernels.
 std::string emit_asm(const std::vector<loops::Kernel>& kernels, const CodegenOptions& opts = {});
-// A host object file; returns false and sets `error` on failure.
+// A host object file; returns false and sets `error` on failure. With
+// `pipeline_ir`, the object also defines what an executable's main needs:
+// `b2m_pipeline_ir` (the IR text), `b2m_kernel_table` ({name, function}
+// pairs) and `b2m_kernel_count`.
 bool emit_object(const std::vector<loops::Kernel>& kernels, const std::string& path, std::string* error,
-                 const CodegenOptions& opts = {});
+                 const CodegenOptions& opts = {}, const std::string* pipeline_ir = nullptr);
 
 // Kernels compiled in memory. Keeps the machine code alive.
 class JitKernels {
