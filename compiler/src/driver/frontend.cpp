@@ -80,7 +80,6 @@ FrontendResult run_frontend(SourceManager& sm, DiagnosticEngine& diags, std::int
   passes::PassManager pm(opts.pass_options);
   std::string pipeline = opts.pipeline.empty() ? passes::default_pipeline() : opts.pipeline;
   bool kernels_needed = opts.stop_after >= Stage::Loops;
-  if (kernels_needed && opts.pipeline.empty()) pipeline += ",fuse,dce";
   if (!pm.parse_pipeline(pipeline, diags)) return r;
   if (!pm.run(*r.module, diags)) return r;
   if (kernels_needed) {

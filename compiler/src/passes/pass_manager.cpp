@@ -51,7 +51,7 @@ bool remarks_enabled(const std::string& kind) {
   return false;
 }
 
-const char* default_pipeline() { return "inline,shape-infer,canonicalize,cse,dce"; }
+const char* default_pipeline() { return "inline,shape-infer,canonicalize,cse,dce,fuse,dce"; }
 
 bool PassManager::parse_pipeline(const std::string& pipeline, DiagnosticEngine& diags) {
   std::size_t start = 0;
