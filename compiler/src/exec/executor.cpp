@@ -15,6 +15,7 @@
 #include "b2m/lang/diagnostics.h"
 
 #include "b2m/io/npy.h"
+#include "b2m/runtime.h"
 #include "b2m/runtime/error.h"
 #include "b2m/runtime/progress.h"
 #include "b2m/runtime/thread_pool.h"
@@ -371,15 +372,20 @@ class Interpreter {
     std::vector<std::int64_t> out_dims(pa.dims.begin(), pa.dims.end() - 1);
     out_dims.insert(out_dims.end(), pb.dims.begin() + 1, pb.dims.end());
     HostTensor out = HostTensor::zeros(a.tensor.dtype, out_dims);
-    if (a.tensor.dtype == DType::F32) {
-      using M = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-      Eigen::Map<const M> A(pa.data<float>(), rows, kdim), B(pb.data<float>(), kdim, cols);
-      Eigen::Map<M>(out.data<float>(), rows, cols).noalias() = A * B;
-    } else {
-      using M = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-      Eigen::Map<const M> A(pa.data<double>(), rows, kdim), B(pb.data<double>(), kdim, cols);
-      Eigen::Map<M>(out.data<double>(), rows, cols).noalias() = A * B;
-    }
+    // Through the runtime's C ABI: 2-D views of the permuted operands.
+    auto view = [](HostTensor& t, std::int64_t r, std::int64_t c) {
+      b2m_buffer_t buf{};
+      buf.data = t.bytes.data();
+      buf.dtype = t.dtype == DType::F32 ? B2M_F32 : B2M_F64;
+      buf.rank = 2;
+      buf.dims[0] = r;
+      buf.dims[1] = c;
+      buf.strides[0] = c;
+      buf.strides[1] = 1;
+      return buf;
+    };
+    b2m_buffer_t A = view(pa, rows, kdim), B = view(pb, kdim, cols), C = view(out, rows, cols);
+    if (b2m_matmul(&A, &B, &C) != B2M_OK) fail("{}: {}", where(op), b2m_last_error());
     set(op, Value::of_tensor(std::move(out)));
   }
 

@@ -10,13 +10,14 @@
 #include <vector>
 
 #include "b2m/codegen/cpu.h"
+#include "b2m/runtime/aligned.h"
 
 namespace b2m::cpu {
 
 struct HostTensor {
   DType dtype = DType::F32;
   std::vector<std::int64_t> dims;
-  std::vector<unsigned char> bytes;  // dense, row-major
+  std::vector<unsigned char, AlignedAllocator<unsigned char>> bytes;  // dense, row-major, 64-byte aligned
 
   static HostTensor zeros(DType dtype, std::vector<std::int64_t> dims);
   std::int64_t size() const;
