@@ -54,6 +54,8 @@ class RuntimeRegistry {
 
 // Registers the built-in runtime ops (idempotent).
 void register_builtin_runtime_ops();
+// The ridge, evaluation and retrieval bindings (bind_ridge_eval.cpp).
+void register_ridge_eval_ops(RuntimeRegistry& registry);
 
 struct RunOptions {
   std::string out_dir = ".";
