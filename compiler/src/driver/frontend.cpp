@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "b2m/codegen/loops.h"
+#include "b2m/ir/printer.h"
 #include "b2m/ir/verifier.h"
 #include "b2m/lang/token.h"
 #include "b2m/lower/ast_to_ir.h"
@@ -46,9 +47,38 @@ std::string token_dump(const SourceManager& sm, const std::vector<Token>& toks) 
 }
 }  // namespace
 
+namespace {
+// B2M_DUMP_DIR=dir: every stage of the compilation is written to dir as
+// NAME.NN-stage.ext, in order (tokens, ast, ir, one file per pass, loops).
+class StageDumper {
+ public:
+  StageDumper(const SourceManager& sm, std::int32_t file) {
+    const char* d = std::getenv("B2M_DUMP_DIR");
+    if (!d || !*d) return;
+    dir_ = d;
+    stem_ = fs::path(sm.file(file).path).stem().string();
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+  }
+  bool on() const { return !dir_.empty(); }
+  void write(const std::string& stage, const std::string& ext, const std::string& text) {
+    if (!on()) return;
+    char num[8];
+    std::snprintf(num, sizeof num, "%02d", count_++);
+    std::string err;
+    write_file_atomically((fs::path(dir_) / (stem_ + "." + num + "-" + stage + "." + ext)).string(), text, &err);
+  }
+
+ private:
+  std::string dir_, stem_;
+  int count_ = 0;
+};
+}  // namespace
+
 FrontendResult run_frontend(SourceManager& sm, DiagnosticEngine& diags, std::int32_t file,
                             const FrontendOptions& opts) {
   FrontendResult r;
+  StageDumper dump(sm, file);
   if (opts.stop_after == Stage::Tokens) {
     auto toks = lex(file, sm.file(file).text, diags);
     r.tokens_text = token_dump(sm, toks);
@@ -57,9 +87,15 @@ FrontendResult run_frontend(SourceManager& sm, DiagnosticEngine& diags, std::int
   }
   LoadOptions lo;
   lo.search_paths = default_stdlib_dirs(opts.stdlib_dirs);
+  if (dump.on()) {
+    DiagnosticEngine quiet(sm);
+    quiet.set_buffered(true);
+    dump.write("tokens", "txt", token_dump(sm, lex(file, sm.file(file).text, quiet)));
+  }
   r.program = load_program(sm, diags, file, lo);
   if (diags.has_errors()) return r;
   if (!check_program(*r.program, diags)) return r;
+  dump.write("ast", "txt", print_ast(r.program->main(), true));
   if (opts.stop_after == Stage::Ast) {
     r.ok = true;
     return r;
@@ -72,12 +108,21 @@ FrontendResult run_frontend(SourceManager& sm, DiagnosticEngine& diags, std::int
     for (const auto& d : diags.diagnostics()) all += diags.format(d);
     B2M_ICE("lowering produced invalid IR:\n" + all);
   }
+  dump.write("ir", "b2ir", ir::print_module(*r.module));
   if (opts.stop_after == Stage::Ir) {
     r.ok = true;
     return r;
   }
   passes::register_builtin_passes();
-  passes::PassManager pm(opts.pass_options);
+  passes::PassManagerOptions pass_options = opts.pass_options;
+  if (dump.on()) {
+    auto user_hook = pass_options.after_pass;
+    pass_options.after_pass = [&dump, user_hook](const std::string& pass, const ir::Module& m) {
+      dump.write(pass, "b2ir", ir::print_module(m));
+      if (user_hook) user_hook(pass, m);
+    };
+  }
+  passes::PassManager pm(pass_options);
   std::string pipeline = opts.pipeline.empty() ? passes::default_pipeline() : opts.pipeline;
   bool kernels_needed = opts.stop_after >= Stage::Loops;
   if (!pm.parse_pipeline(pipeline, diags)) return r;
@@ -86,6 +131,7 @@ FrontendResult run_frontend(SourceManager& sm, DiagnosticEngine& diags, std::int
     r.kernels = loops::lower_kernels(*r.module, diags);
     if (diags.has_errors()) return r;
     for (const auto& k : r.kernels) r.loops_text += (r.loops_text.empty() ? "" : "\n") + loops::print_kernel(k);
+    dump.write("loops", "txt", r.loops_text);
   }
   r.ok = true;
   return r;

@@ -106,6 +106,7 @@ bool PassManager::run(ir::Module& m, DiagnosticEngine& diags) {
         std::printf("// -----// IR Dump After %s: unchanged //----- //\n\n", p->name());
       }
     }
+    if (opts_.after_pass) opts_.after_pass(p->name(), m);
     if (opts_.verify_each && !ir::verify(m, diags)) {
       diags.error(Loc{}, std::string("the IR is invalid after pass '") + p->name() + "'");
       ok = false;

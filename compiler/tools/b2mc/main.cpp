@@ -189,6 +189,12 @@ int main(int argc, char** argv) {
   } else {
     auto r = b2m::run_frontend(sm, diags, file, fo);
     ok = r.ok;
+    // B2M_DUMP_DIR also gets the back end's stages.
+    if (const char* dump = std::getenv("B2M_DUMP_DIR"); ok && dump && *dump && !r.kernels.empty()) {
+      std::string stem = std::filesystem::path(input).stem().string();
+      b2m::write_file_atomically(std::string(dump) + "/" + stem + ".90-kernels.ll", b2m::cpu::emit_llvm(r.kernels), &err);
+      b2m::write_file_atomically(std::string(dump) + "/" + stem + ".91-kernels.s", b2m::cpu::emit_asm(r.kernels), &err);
+    }
     if (ok) {
       if (emit == "tokens") text = r.tokens_text;
       else if (emit == "ast") text = b2m::print_ast(r.program->main(), true);

@@ -45,6 +45,7 @@ struct PassManagerOptions {
   bool time_passes = false;
   bool verify_each = false;
   std::function<std::string(const ir::Module&)> printer;  // for --print-ir-after*
+  std::function<void(const std::string& pass, const ir::Module&)> after_pass;  // e.g. B2M_DUMP_DIR
 };
 
 class PassManager {
