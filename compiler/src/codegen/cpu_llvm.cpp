@@ -85,6 +85,10 @@ class KernelEmitter {
     end_ = &*args++;
     error_ = &*args++;
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
+    // Errors found in loops are OR-ed into a local (promoted to a register, so
+    // loops with gathers still vectorize) and stored once at the end.
+    error_local_ = b_.CreateAlloca(b_.getInt32Ty(), nullptr, "error.local");
+    b_.CreateStore(b_.getInt32(0), error_local_);
 
     // Buffers in ABI order: inputs, out, scratch. Load each data pointer,
     // each dimension size, and compute row-major strides once.
@@ -112,6 +116,9 @@ class KernelEmitter {
       buffers_[all[i]->name] = info;
     }
     nodes(k_.body);
+    llvm::Value* err = b_.CreateLoad(b_.getInt32Ty(), error_local_);
+    llvm::Value* old = b_.CreateLoad(b_.getInt32Ty(), error_);
+    b_.CreateStore(b_.CreateOr(old, err), error_);
     b_.CreateRetVoid();
   }
 
@@ -209,8 +216,8 @@ class KernelEmitter {
   }
 
   void record_error(llvm::Value* bad) {
-    llvm::Value* old = b_.CreateLoad(b_.getInt32Ty(), error_);
-    b_.CreateStore(b_.CreateSelect(bad, b_.getInt32(1), old), error_);
+    llvm::Value* old = b_.CreateLoad(b_.getInt32Ty(), error_local_);
+    b_.CreateStore(b_.CreateOr(old, b_.CreateZExt(bad, b_.getInt32Ty())), error_local_);
   }
 
   llvm::Value* unary_intrinsic(llvm::Intrinsic::ID id, llvm::Value* x) {
@@ -367,7 +374,7 @@ class KernelEmitter {
   llvm::IRBuilder<> b_;
   const loops::Kernel& k_;
   llvm::Function* fn_ = nullptr;
-  llvm::Value *begin_ = nullptr, *end_ = nullptr, *error_ = nullptr;
+  llvm::Value *begin_ = nullptr, *end_ = nullptr, *error_ = nullptr, *error_local_ = nullptr;
   std::map<std::string, BufferInfo> buffers_;
   std::map<std::string, llvm::Value*> extents_;
   std::map<std::string, llvm::Value*> vars_;

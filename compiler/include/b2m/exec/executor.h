@@ -61,6 +61,9 @@ struct RunOptions {
   std::string out_dir = ".";
   std::map<std::string, std::string> params;  // --name value, as given
   std::uint64_t seed = 0;
+  // When set, outputs are kept here (by output path) instead of written
+  // (benchmarks and embedding applications).
+  std::map<std::string, Value>* capture_outputs = nullptr;
 };
 
 // How kernels are found: JIT-compiled or linked into an executable.
