@@ -44,6 +44,13 @@ double relative_error(const MatD& a, const MatD& reference) {
   return (a - reference).norm() / reference.norm();
 }
 
+// GoogleTest names allow letters, digits and '_' only.
+std::string test_name(std::string s) {
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return s;
+}
+
 struct Shape {
   Eigen::Index n, p, t;
   Solver solver;
@@ -81,7 +88,12 @@ INSTANTIATE_TEST_SUITE_P(
                       Shape{300, 40, 7, Solver::Svd},     // n > p: SVD
                       Shape{60, 200, 5, Solver::Svd},     // p > n: SVD
                       Shape{120, 50, 3, Solver::Kernel},  // forced kernel with n > p
-                      Shape{50, 120, 3, Solver::Gram}));  // forced Gram with p > n
+                      Shape{50, 120, 3, Solver::Gram}),   // forced Gram with p > n
+    [](const ::testing::TestParamInfo<Shape>& i) {
+      // Readable names in ctest: n300_p40_t7_auto
+      return "n" + std::to_string(i.param.n) + "_p" + std::to_string(i.param.p) + "_t" + std::to_string(i.param.t) +
+             "_" + test_name(b2m::ridge::solver_name(i.param.solver));
+    });
 
 // Brute-force float64 CV: for every fold and alpha, the closed form on the
 // training rows, scored on the validation rows, averaged over folds.
@@ -177,7 +189,12 @@ INSTANTIATE_TEST_SUITE_P(Cases, CvMatchesBruteForce,
                                            CvCase{80, 150, 10, Solver::Auto, Score::Pearson},
                                            CvCase{150, 30, 10, Solver::Svd, Score::R2},
                                            CvCase{80, 150, 10, Solver::Auto, Score::R2},
-                                           CvCase{150, 30, 10, Solver::Kernel, Score::R2}));
+                                           CvCase{150, 30, 10, Solver::Kernel, Score::R2}),
+                         [](const ::testing::TestParamInfo<CvCase>& i) {
+                           return "n" + std::to_string(i.param.n) + "_p" + std::to_string(i.param.p) + "_" +
+                                  test_name(b2m::ridge::solver_name(i.param.solver)) + "_" +
+                                  (i.param.score == Score::Pearson ? "pearson" : "r2");
+                         });
 
 TEST(RidgeCv, GroupedFoldsHoldOutWholeRuns) {
   const RowMatrixF x = random_matrix(120, 25, 8);
