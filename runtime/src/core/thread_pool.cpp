@@ -2,12 +2,19 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace b2m {
 
@@ -15,27 +22,68 @@ namespace {
 // Set while a thread runs chunks of a job: a nested parallel_for then runs
 // serially instead of waiting on the pool it is part of.
 thread_local bool in_parallel_region = false;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// Spins until ready() or until about `budget` has passed; true when ready.
+// The clock is read every few iterations only (a pause is tens of cycles).
+template <typename Ready>
+bool spin_until(Ready ready, std::chrono::nanoseconds budget) {
+  if (ready()) return true;
+  if (budget.count() <= 0) return false;
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  for (;;) {
+    for (int i = 0; i < 32; ++i) {
+      cpu_relax();
+      if (ready()) return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return ready();
+  }
+}
 }  // namespace
 
-// Workers sleep on a condition variable and are woken for each parallel_for
-// "job". Chunks are handed out through an atomic counter; the calling thread
-// takes chunks too, so a pool of N threads has N-1 workers.
+// Jobs are published through an atomic sequence number: odd while a job is
+// open, even once the caller has closed it. Idle workers spin on it for a
+// bounded time (a decode step issues dozens of jobs a few microseconds apart,
+// and waking a sleeping thread costs tens of microseconds on a VM), then sleep
+// on a condition variable, so an idle process burns no CPU.
+//
+// The caller takes chunks too and only waits for chunks to be *finished*, not
+// for every worker to show up: on a loaded machine a descheduled worker would
+// otherwise stall each job until the scheduler runs it. A worker joins a job by
+// registering in `active` and re-checking the sequence number; the caller closes
+// the job, then waits for the registered workers to leave before the job's
+// fields can be reused. Which thread runs a chunk never changes the chunk's
+// boundaries, so results stay bit-identical at any thread count.
 struct ThreadPool::Impl {
   std::vector<std::thread> workers;
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::condition_variable done;
-  std::mutex run_mutex;  // one job at a time
+  std::mutex mutex;               // guards sleeping on the condition variables
+  std::condition_variable wake;   // workers: a job was opened or stop
+  std::condition_variable done;   // caller: the last chunk finished
+  std::mutex run_mutex;           // one job at a time
 
-  // Current job.
+  // Current job; written only while no worker is registered.
   const std::function<void(std::size_t, std::size_t)>* body = nullptr;
   std::size_t n = 0, grain = 1, num_chunks = 0;
-  std::atomic<std::size_t> next_chunk{0};
-  std::size_t active = 0;
-  std::uint64_t generation = 0;
-  bool stop = false;
   std::exception_ptr error;
   std::mutex error_mutex;
+
+  std::atomic<std::uint64_t> seq{0};          // odd: a job is open
+  std::atomic<std::size_t> next_chunk{0};
+  std::atomic<std::size_t> finished_chunks{0};
+  std::atomic<std::size_t> active{0};         // workers registered in the open job
+  std::atomic<std::size_t> sleeping_workers{0};
+  std::atomic<bool> caller_sleeping{false};
+  std::atomic<bool> stop{false};
+
+  // How long an idle thread spins before sleeping (B2M_POOL_SPIN_US, default 50).
+  std::chrono::nanoseconds spin_budget{std::chrono::microseconds(50)};
 
   void run_chunks() {
     bool was_inside = in_parallel_region;
@@ -55,29 +103,43 @@ struct ThreadPool::Impl {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();
       }
+      // seq_cst (pairs with caller_sleeping); also publishes the chunk's writes.
+      if (finished_chunks.fetch_add(1) + 1 == num_chunks &&
+          caller_sleeping.load()) {
+        std::lock_guard<std::mutex> lock(mutex);
+        done.notify_one();
+      }
     }
   }
 
   void worker_loop() {
     std::uint64_t seen = 0;
     for (;;) {
-      {
+      auto has_news = [&] {
+        std::uint64_t s = seq.load();
+        return stop.load(std::memory_order_relaxed) || (s != seen && (s & 1));
+      };
+      if (!spin_until(has_news, spin_budget)) {
         std::unique_lock<std::mutex> lock(mutex);
-        wake.wait(lock, [&] { return stop || generation != seen; });
-        if (stop) return;
-        seen = generation;
+        sleeping_workers.fetch_add(1);  // seq_cst: pairs with the caller's seq store
+        wake.wait(lock, has_news);
+        sleeping_workers.fetch_sub(1);
       }
-      run_chunks();
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (--active == 0) done.notify_one();
-      }
+      if (stop.load()) return;
+      std::uint64_t s = seq.load();
+      seen = s;
+      if (!(s & 1)) continue;
+      active.fetch_add(1);  // seq_cst: pairs with the caller's close
+      if (seq.load() == s) run_chunks();
+      active.fetch_sub(1);
     }
   }
 };
 
 ThreadPool::ThreadPool(std::size_t num_threads)
     : impl_(new Impl), num_threads_(std::max<std::size_t>(1, num_threads)) {
+  if (const char* v = std::getenv("B2M_POOL_SPIN_US"))
+    impl_->spin_budget = std::chrono::microseconds(std::strtoll(v, nullptr, 10));
   for (std::size_t i = 1; i < num_threads_; ++i)
     impl_->workers.emplace_back([this] { impl_->worker_loop(); });
 }
@@ -85,7 +147,7 @@ ThreadPool::ThreadPool(std::size_t num_threads)
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(impl_->mutex);
-    impl_->stop = true;
+    impl_->stop.store(true);
   }
   impl_->wake.notify_all();
   for (auto& t : impl_->workers) t.join();
@@ -122,26 +184,41 @@ void ThreadPool::parallel_for(std::size_t n, std::size_t grain,
     for (std::size_t k = 0; k < num_chunks; ++k) body(k * grain, std::min(n, (k + 1) * grain));
     return;
   }
-  std::lock_guard<std::mutex> run_lock(impl_->run_mutex);
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    impl_->body = &body;
-    impl_->n = n;
-    impl_->grain = grain;
-    impl_->num_chunks = num_chunks;
-    impl_->next_chunk.store(0);
-    impl_->active = impl_->workers.size();
-    impl_->error = nullptr;
-    ++impl_->generation;
+  Impl& p = *impl_;
+  std::lock_guard<std::mutex> run_lock(p.run_mutex);
+  // No worker is registered here (the previous job waited for them to leave),
+  // so the fields can be written; the seq store below publishes them.
+  p.body = &body;
+  p.n = n;
+  p.grain = grain;
+  p.num_chunks = num_chunks;
+  p.error = nullptr;
+  p.next_chunk.store(0, std::memory_order_relaxed);
+  p.finished_chunks.store(0, std::memory_order_relaxed);
+  const std::uint64_t open = p.seq.load(std::memory_order_relaxed) + 1;  // odd
+  p.seq.store(open);  // seq_cst: pairs with sleeping_workers
+  if (p.sleeping_workers.load() > 0) {
+    // Taking the mutex orders this notify after a worker's predicate check.
+    { std::lock_guard<std::mutex> lock(p.mutex); }
+    p.wake.notify_all();
   }
-  impl_->wake.notify_all();
-  impl_->run_chunks();
-  {
-    std::unique_lock<std::mutex> lock(impl_->mutex);
-    impl_->done.wait(lock, [&] { return impl_->active == 0; });
-    impl_->body = nullptr;
+  p.run_chunks();
+  // Wait for chunks other threads are still running: spin, then sleep.
+  auto all_finished = [&] { return p.finished_chunks.load() == num_chunks; };
+  if (!spin_until(all_finished, p.spin_budget)) {
+    std::unique_lock<std::mutex> lock(p.mutex);
+    p.caller_sleeping.store(true);  // seq_cst: pairs with the last chunk's count
+    p.done.wait(lock, all_finished);
+    p.caller_sleeping.store(false);
   }
-  if (impl_->error) std::rethrow_exception(impl_->error);
+  // Close the job; a worker that registered before seeing the close may still
+  // be reading the fields (it finds no chunk left): wait for it to leave.
+  p.seq.store(open + 1);
+  while (p.active.load() != 0) {
+    if (!spin_until([&] { return p.active.load() == 0; }, p.spin_budget)) std::this_thread::yield();
+  }
+  p.body = nullptr;
+  if (p.error) std::rethrow_exception(p.error);
 }
 
 }  // namespace b2m

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <ctime>
+#include <thread>
 #include <numeric>
 #include <stdexcept>
 #include <vector>
@@ -58,6 +61,54 @@ TEST(ThreadPool, NestedParallelForRunsSerially) {
     b2m::parallel_for(5, 1, [&](std::size_t, std::size_t) { count++; });
   });
   EXPECT_EQ(count.load(), 20);
+}
+
+// Back-to-back jobs reach spinning workers and jobs after a pause reach
+// sleeping ones; both hand-offs must cover every index exactly once.
+TEST(ThreadPool, ManyConsecutiveJobsAndJobsAfterIdle) {
+  b2m::ThreadPool pool(3);
+  std::vector<std::atomic<int>> hits(257);
+  for (int job = 0; job < 2000; ++job) {
+    if (job % 500 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));  // workers asleep
+    pool.parallel_for(hits.size(), 1 + job % 7, [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) hits[i]++;
+    });
+  }
+  for (std::size_t i = 0; i < hits.size(); ++i) EXPECT_EQ(hits[i].load(), 2000) << i;
+}
+
+// Jobs submitted from several outside threads are serialised, not mixed.
+TEST(ThreadPool, ConcurrentCallersDoNotMixJobs) {
+  b2m::ThreadPool pool(2);
+  std::vector<std::vector<int>> hits(3, std::vector<int>(1000));
+  std::vector<std::thread> callers;
+  for (int c = 0; c < 3; ++c)
+    callers.emplace_back([&, c] {
+      for (int job = 0; job < 200; ++job)
+        pool.parallel_for(1000, 10, [&](std::size_t b, std::size_t e) {
+          for (std::size_t i = b; i < e; ++i) hits[c][i]++;  // chunks are disjoint: no race
+        });
+    });
+  for (auto& t : callers) t.join();
+  for (int c = 0; c < 3; ++c)
+    for (int i = 0; i < 1000; ++i) ASSERT_EQ(hits[c][i], 200) << c << " " << i;
+}
+
+// The spin before sleeping is bounded: an idle pool uses (almost) no CPU.
+TEST(ThreadPool, IdleWorkersSleep) {
+  auto cpu_seconds = [] {
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+  };
+  b2m::ThreadPool pool(3);
+  pool.parallel_for(100, 1, [](std::size_t, std::size_t) {});  // workers have run once
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));   // past the spin window
+  double before = cpu_seconds();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  double used = cpu_seconds() - before;
+  // Two workers spinning would use ~0.6 s; sleeping ones use close to nothing.
+  EXPECT_LT(used, 0.05);
 }
 
 }  // namespace
