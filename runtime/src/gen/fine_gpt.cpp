@@ -68,7 +68,7 @@ std::vector<float> FineGptModel::forward(std::size_t pred_idx, std::span<const s
   }
   TransformerShape window = stack_.shape();
   window.block_size = frames;  // keys/values of this window only, not of a whole block
-  KvCache cache(window);
+  KvCache cache(window, stack_.cache_precision());
   KvCache* caches[] = {&cache};
   std::vector<std::size_t> seq(frames, 0), pos(frames);
   for (std::size_t t = 0; t < frames; ++t) pos[t] = t;

@@ -105,15 +105,19 @@ namespace {
 
 // --- one group of four packed rows against one zero-padded activation row ---
 // Each kernel walks the group's chunks in order (one sequential stream),
-// prefetching about 1 KiB ahead, and reduces the four accumulators at the end.
+// prefetching about 2 KiB ahead, and reduces the four accumulators at the end.
 
 #if defined(__AVX512F__)
+// Non-temporal hint: each weight is used once per step, and a decode step
+// streams hundreds of MB; T0 prefetches evicted the KV cache and activations
+// from L2/L3 and measured 10-25% slower on this Zen 4 VM (NTA: 41-43 GB/s from
+// one thread, T0: 28-42 GB/s, no prefetch: 37-42 GB/s).
 inline void prefetch_ahead(const void* p) {
-  const char* c = static_cast<const char*>(p) + 1024;
-  _mm_prefetch(c, _MM_HINT_T0);
-  _mm_prefetch(c + 64, _MM_HINT_T0);
-  _mm_prefetch(c + 128, _MM_HINT_T0);
-  _mm_prefetch(c + 192, _MM_HINT_T0);
+  const char* c = static_cast<const char*>(p) + 2048;
+  _mm_prefetch(c, _MM_HINT_NTA);
+  _mm_prefetch(c + 64, _MM_HINT_NTA);
+  _mm_prefetch(c + 128, _MM_HINT_NTA);
+  _mm_prefetch(c + 192, _MM_HINT_NTA);
 }
 
 inline void group_f32(const float* w, const float* x, std::size_t chunks, float* out) {

@@ -2,34 +2,60 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 
+#include "b2m/io/half.h"
 #include "b2m/runtime/error.h"
 #include "b2m/runtime/thread_pool.h"
 #include "attention_kernels.h"
 
 namespace b2m::gen {
 
-KvCache::KvCache(const TransformerShape& shape)
+KvCache::KvCache(const TransformerShape& shape, CachePrecision precision)
     : n_head_(shape.n_head),
       head_size_(shape.n_head ? shape.n_embd / shape.n_head : 0),
-      capacity_(shape.block_size) {
-  std::size_t n = shape.n_layer * shape.n_head * shape.block_size * head_size_;
-  keys_.assign(n, 0.0f);
-  values_.assign(n, 0.0f);
+      capacity_(shape.block_size),
+      slots_((shape.block_size + detail::kKeyTile - 1) / detail::kKeyTile * detail::kKeyTile),
+      precision_(precision) {
+  std::size_t n = shape.n_layer * shape.n_head * slots_ * head_size_;
+  if (precision == CachePrecision::f32) {
+    keys_f32_.assign(n, 0.0f);
+    values_f32_.assign(n, 0.0f);
+  } else {
+    keys_bf16_.assign(n, 0);
+    values_bf16_.assign(n, 0);
+  }
 }
 
-void KvCache::store_key(std::size_t layer, std::size_t head, std::size_t pos, const float* key) {
-  float* base = keys_.data() + (layer * n_head_ + head) * capacity_ * head_size_;
-  for (std::size_t i = 0; i < head_size_; ++i) base[i * capacity_ + pos] = key[i];
+void KvCache::store(std::size_t layer, std::size_t head, std::size_t pos, const float* key, const float* value) {
+  const std::size_t base = head_offset(layer, head);
+  const std::size_t tile = base + (pos / detail::kKeyTile) * detail::kKeyTile * head_size_ + pos % detail::kKeyTile;
+  const std::size_t row = base + pos * head_size_;
+  if (precision_ == CachePrecision::f32) {
+    for (std::size_t i = 0; i < head_size_; ++i) keys_f32_[tile + i * detail::kKeyTile] = key[i];
+    std::copy_n(value, head_size_, values_f32_.data() + row);
+  } else {
+    for (std::size_t i = 0; i < head_size_; ++i) keys_bf16_[tile + i * detail::kKeyTile] = io::float_to_bf16(key[i]);
+    for (std::size_t i = 0; i < head_size_; ++i) values_bf16_[row + i] = io::float_to_bf16(value[i]);
+  }
 }
-const float* KvCache::keys_by_dim(std::size_t layer, std::size_t head) const {
-  return keys_.data() + (layer * n_head_ + head) * capacity_ * head_size_;
+
+template <>
+const float* KvCache::keys<float>(std::size_t layer, std::size_t head) const {
+  return keys_f32_.data() + head_offset(layer, head);
 }
-float* KvCache::value(std::size_t layer, std::size_t head, std::size_t pos) {
-  return values_.data() + ((layer * n_head_ + head) * capacity_ + pos) * head_size_;
+template <>
+const std::uint16_t* KvCache::keys<std::uint16_t>(std::size_t layer, std::size_t head) const {
+  return keys_bf16_.data() + head_offset(layer, head);
 }
-const float* KvCache::value(std::size_t layer, std::size_t head, std::size_t pos) const {
-  return values_.data() + ((layer * n_head_ + head) * capacity_ + pos) * head_size_;
+template <>
+const float* KvCache::values<float>(std::size_t layer, std::size_t head) const {
+  return values_f32_.data() + head_offset(layer, head);
+}
+template <>
+const std::uint16_t* KvCache::values<std::uint16_t>(std::size_t layer, std::size_t head) const {
+  return values_bf16_.data() + head_offset(layer, head);
 }
 
 void layer_norm(float* x, std::size_t rows, std::size_t width, const std::vector<float>& weight,
@@ -60,6 +86,7 @@ TransformerStack TransformerStack::load(const Weights& weights, const Transforme
     fail("'{}': n_embd {} is not a multiple of n_head {}", weights.path(), shape.n_embd, shape.n_head);
   TransformerStack stack;
   stack.shape_ = shape;
+  stack.cache_precision_ = precision == WeightPrecision::bf16 ? CachePrecision::bf16 : CachePrecision::f32;
   std::size_t c = shape.n_embd;
   auto vec = [&](const std::string& name) { return weights.get(name, {c}).values; };
   for (std::size_t i = 0; i < shape.n_layer; ++i) {
@@ -95,6 +122,46 @@ std::size_t TransformerStack::weight_bytes() const {
   return total;
 }
 
+namespace {
+
+// Softmax-weighted sum over the first `visible` positions of one head.
+template <typename T>
+void attend_head_as(const KvCache& cache, std::size_t layer, std::size_t head, const float* q, std::size_t visible,
+                    float scale, float* scores, float* out) {
+  const std::size_t hs = cache.head_size();
+  detail::attention_scores(q, cache.keys<T>(layer, head), hs, visible, scale, scores);
+  float max_score = -INFINITY;
+  for (std::size_t j = 0; j < visible; ++j) max_score = std::max(max_score, scores[j]);
+  float sum = 0.0f;
+  for (std::size_t j = 0; j < visible; ++j) {
+    scores[j] = std::exp(scores[j] - max_score);
+    sum += scores[j];
+  }
+  for (std::size_t j = 0; j < visible; ++j) scores[j] /= sum;
+  detail::weighted_values(scores, cache.values<T>(layer, head), hs, visible, out);
+}
+
+void attend_head(const KvCache& cache, std::size_t layer, std::size_t head, const float* q, std::size_t visible,
+                 float scale, float* scores, float* out) {
+  if (cache.precision() == CachePrecision::f32)
+    attend_head_as<float>(cache, layer, head, q, visible, scale, scores, out);
+  else
+    attend_head_as<std::uint16_t>(cache, layer, head, q, visible, scale, scores, out);
+}
+
+// Attention reading fewer cache bytes than this per layer runs on the calling
+// thread (B2M_GEN_ATTENTION_PARALLEL_MIN_KB overrides, for tuning): below it
+// the hand-off costs more than the second thread saves.
+std::size_t attention_parallel_min_bytes() {
+  static const std::size_t bytes = [] {
+    const char* v = std::getenv("B2M_GEN_ATTENTION_PARALLEL_MIN_KB");
+    return v ? std::strtoull(v, nullptr, 10) << 10 : std::size_t(256) << 10;
+  }();
+  return bytes;
+}
+
+}  // namespace
+
 void TransformerStack::run(float* x, std::size_t rows, std::span<const std::size_t> seq,
                            std::span<const std::size_t> pos, std::span<KvCache* const> caches,
                            bool causal) const {
@@ -121,36 +188,29 @@ void TransformerStack::run(float* x, std::size_t rows, std::span<const std::size
     // Append keys and values first, so rows of one call can see each other.
     for (std::size_t r = 0; r < rows; ++r) {
       KvCache& cache = *caches[seq[r]];
-      for (std::size_t hd = 0; hd < n_head; ++hd) {
-        cache.store_key(li, hd, pos[r], qkv.data() + r * 3 * c + c + hd * hs);
-        std::copy_n(qkv.data() + r * 3 * c + 2 * c + hd * hs, hs, cache.value(li, hd, pos[r]));
-      }
+      const float* row = qkv.data() + r * 3 * c;
+      for (std::size_t hd = 0; hd < n_head; ++hd)
+        cache.store(li, hd, pos[r], row + c + hd * hs, row + 2 * c + hd * hs);
     }
     // One task per (row, head): independent, so the result is the same at any
-    // thread count. A decode step's attention is too small to pay for waking the pool.
+    // thread count.
     auto attend = [&](std::size_t begin, std::size_t end) {
       std::vector<float> scores;
       for (std::size_t task = begin; task < end; ++task) {
         std::size_t r = task / n_head, hd = task % n_head;
         const KvCache& cache = *caches[seq[r]];
         std::size_t visible = causal ? pos[r] + 1 : final_length[seq[r]];
-        const float* q = qkv.data() + r * 3 * c + hd * hs;
-        scores.resize(visible);
-        detail::attention_scores(q, cache.keys_by_dim(li, hd), hs, cache.capacity(), visible, scale, scores.data());
-        float max_score = -INFINITY;
-        for (std::size_t j = 0; j < visible; ++j) max_score = std::max(max_score, scores[j]);
-        float sum = 0.0f;
-        for (std::size_t j = 0; j < visible; ++j) {
-          scores[j] = std::exp(scores[j] - max_score);
-          sum += scores[j];
-        }
-        for (std::size_t j = 0; j < visible; ++j) scores[j] /= sum;
-        detail::weighted_rows(scores.data(), cache.value(li, hd, 0), hs, visible, attn.data() + r * c + hd * hs);
+        scores.resize(visible + detail::kKeyTile);  // whole tiles are written
+        attend_head(cache, li, hd, qkv.data() + r * 3 * c + hd * hs, visible, scale, scores.data(),
+                    attn.data() + r * c + hd * hs);
       }
     };
-    std::size_t longest = 0;
-    for (std::size_t r = 0; r < rows; ++r) longest = std::max(longest, causal ? pos[r] + 1 : final_length[seq[r]]);
-    if (rows * n_head * longest * hs < (std::size_t(1) << 19))
+    // Cache bytes this layer's attention reads; small ones stay on this thread.
+    std::size_t cache_bytes = 0;
+    for (std::size_t r = 0; r < rows; ++r)
+      cache_bytes += n_head * (causal ? pos[r] + 1 : final_length[seq[r]]) * hs * 2 *
+                     (caches[seq[r]]->precision() == CachePrecision::f32 ? 4 : 2);
+    if (cache_bytes < attention_parallel_min_bytes())
       attend(0, rows * n_head);
     else
       parallel_for(rows * n_head, 1, attend);

@@ -32,7 +32,7 @@ class GptModel {
                        WeightPrecision precision = WeightPrecision::f32);
 
   const GptConfig& config() const { return config_; }
-  KvCache new_cache() const { return KvCache(stack_.shape()); }
+  KvCache new_cache() const { return stack_.new_cache(); }
   // Bytes of weights streamed by one decode step (blocks + lm_head).
   std::size_t step_weight_bytes() const;
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -19,29 +20,46 @@ struct TransformerShape {
   bool layernorm_bias = true;  // biases of every LayerNorm
 };
 
-// Keys and values of every position seen so far, per layer and head. Keys
-// are stored transposed, [head_size][block_size], so the scores of 16
-// positions are 16 lanes of one vector accumulated over the head dimension;
-// values are [block_size][head_size], so the weighted sum is a row AXPY.
+// How keys and values are stored. bfloat16 halves the bytes attention reads
+// per step (a decode step at context 256 reads about a tenth as many cache
+// bytes as BF16 weights); scores and sums are still accumulated in float.
+enum class CachePrecision { f32, bf16 };
+
+// Keys and values of every position seen so far, per layer and head. Keys are
+// kept in tiles of 16 positions, [head_size][16] each, so the scores of 16
+// positions are 16 lanes of one vector and a head's keys are read as one
+// sequential stream; values are [position][head_size], so the weighted sum is
+// a row AXPY. The capacity is rounded up to whole tiles.
 class KvCache {
  public:
   KvCache() = default;
-  explicit KvCache(const TransformerShape& shape);
+  explicit KvCache(const TransformerShape& shape, CachePrecision precision = CachePrecision::f32);
   std::size_t length() const { return length_; }
   std::size_t capacity() const { return capacity_; }
+  CachePrecision precision() const { return precision_; }
   void clear() { length_ = 0; }
 
   std::size_t head_size() const { return head_size_; }
-  void store_key(std::size_t layer, std::size_t head, std::size_t pos, const float* key);
-  // Element (i, pos) of a head's keys is keys_by_dim(...)[i * capacity() + pos].
-  const float* keys_by_dim(std::size_t layer, std::size_t head) const;
-  float* value(std::size_t layer, std::size_t head, std::size_t pos);
-  const float* value(std::size_t layer, std::size_t head, std::size_t pos) const;
+  // Writes one position of one head (head_size floats each), rounded to the
+  // cache's precision.
+  void store(std::size_t layer, std::size_t head, std::size_t pos, const float* key, const float* value);
+  // Key (i, pos) of a head is keys(...)[(pos / 16) * 16 * head_size + i * 16 + pos % 16];
+  // value (pos, i) is values(...)[pos * head_size + i]. T is float or
+  // std::uint16_t (bfloat16 bits) as precision() says.
+  template <typename T>
+  const T* keys(std::size_t layer, std::size_t head) const;
+  template <typename T>
+  const T* values(std::size_t layer, std::size_t head) const;
 
  private:
   friend class TransformerStack;
-  std::size_t n_head_ = 0, head_size_ = 0, capacity_ = 0, length_ = 0;
-  std::vector<float> keys_, values_;  // [layer][head][pos][hs]
+  std::size_t head_offset(std::size_t layer, std::size_t head) const {
+    return (layer * n_head_ + head) * slots_ * head_size_;
+  }
+  std::size_t n_head_ = 0, head_size_ = 0, capacity_ = 0, slots_ = 0, length_ = 0;
+  CachePrecision precision_ = CachePrecision::f32;
+  std::vector<float> keys_f32_, values_f32_;            // [layer][head][...]
+  std::vector<std::uint16_t> keys_bf16_, values_bf16_;  // the same, bfloat16 bits
 };
 
 class TransformerStack {
@@ -52,6 +70,10 @@ class TransformerStack {
                                WeightPrecision precision);
 
   const TransformerShape& shape() const { return shape_; }
+  // bfloat16 for bfloat16 weights (a precision already chosen over float32
+  // accuracy), float32 otherwise.
+  CachePrecision cache_precision() const { return cache_precision_; }
+  KvCache new_cache() const { return KvCache(shape_, cache_precision_); }
   std::size_t weight_bytes() const;  // bytes of Linear weights read per step
 
   // Runs the blocks and ln_f in place on x (rows x n_embd). Row r belongs to
@@ -68,6 +90,7 @@ class TransformerStack {
     LinearWeight c_attn, attn_proj, c_fc, mlp_proj;
   };
   TransformerShape shape_;
+  CachePrecision cache_precision_ = CachePrecision::f32;
   std::vector<Layer> layers_;
   std::vector<float> lnf_w_, lnf_b_;
 };
