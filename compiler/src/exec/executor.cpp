@@ -17,6 +17,7 @@
 
 #include "b2m/lang/diagnostics.h"
 
+#include "b2m/io/audio.h"
 #include "b2m/io/npy.h"
 #include "b2m/runtime.h"
 #include "b2m/runtime/error.h"
@@ -464,6 +465,7 @@ class Interpreter {
         slice.tensor.dtype = v.tensor.dtype;
         slice.tensor.dims.assign(v.tensor.dims.begin() + 1, v.tensor.dims.end());
         slice.tensor.bytes.assign(v.tensor.bytes.begin() + i * per * eb, v.tensor.bytes.begin() + (i + 1) * per * eb);
+        slice.sample_rate = v.sample_rate;
         std::string p = pattern.substr(0, a) + std::to_string(i) + pattern.substr(b + 1);
         std::string full = (fs::path(opts_.out_dir) / p).string();
         Type st = t;
@@ -510,7 +512,25 @@ class Interpreter {
       });
       return;
     }
-    fail("{}: writing '{}' is not supported by this build yet (outputs: .npy, .json)", where(op), name);
+    if (ends(".wav") || ends(".flac")) {
+      if (v.kind != Value::Kind::Tensor || v.tensor.dims.size() != 1 || !is_float(v.tensor.dtype))
+        fail("{}: audio outputs need a 1-D float waveform", where(op));
+      if (v.sample_rate <= 0)
+        fail("{}: '{}': the waveform has no sample rate (audio comes from music.generate or an audio source)",
+             where(op), name);
+      io::Audio audio;
+      audio.sample_rate = v.sample_rate;
+      audio.samples.resize(static_cast<std::size_t>(v.tensor.size()));
+      for (std::int64_t i = 0; i < v.tensor.size(); ++i)
+        audio.samples[i] = v.tensor.dtype == DType::F32 ? v.tensor.data<float>()[i]
+                                                         : static_cast<float>(v.tensor.data<double>()[i]);
+      bool flac = ends(".flac");
+      writes.emplace_back(path, [audio, flac](const std::string& p) {
+        io::write_audio(p, audio, flac ? io::AudioFormat::flac_pcm24 : io::AudioFormat::wav_float);
+      });
+      return;
+    }
+    fail("{}: writing '{}' is not supported by this build yet (outputs: .npy, .json, .wav, .flac)", where(op), name);
   }
 
   nlohmann::json to_json(const Type& t, const Value& v) {

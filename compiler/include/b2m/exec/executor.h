@@ -30,6 +30,7 @@ struct Value {
   ir::Attr list;
   std::vector<std::pair<std::string, std::shared_ptr<Value>>> fields;
   std::shared_ptr<void> handle;
+  int sample_rate = 0;  // audio tensors: samples per second (0 = not audio)
 
   static Value of_tensor(cpu::HostTensor t);
   static Value of_string(std::string s);
@@ -56,6 +57,8 @@ class RuntimeRegistry {
 void register_builtin_runtime_ops();
 // The ridge, evaluation and retrieval bindings (bind_ridge_eval.cpp).
 void register_ridge_eval_ops(RuntimeRegistry& registry);
+// The generation bindings (bind_music.cpp).
+void register_music_ops(RuntimeRegistry& registry);
 
 struct RunOptions {
   std::string out_dir = ".";
