@@ -59,6 +59,8 @@ void register_builtin_runtime_ops();
 void register_ridge_eval_ops(RuntimeRegistry& registry);
 // The generation bindings (bind_music.cpp).
 void register_music_ops(RuntimeRegistry& registry);
+// The array-level fMRI preprocessing bindings (bind_fmri.cpp).
+void register_fmri_ops(RuntimeRegistry& registry);
 
 struct RunOptions {
   std::string out_dir = ".";
