@@ -394,6 +394,78 @@ class KernelLowering {
   bool ok_ = true;
 };
 
+// ---- loop-invariant code motion -------------------------------------------------
+// Instructions of a loop's body that do not depend on its variable move before
+// the loop: loads of kernel inputs (never written by the kernel) whose indices
+// do not involve the variable, and pure scalar ops of such values. Besides
+// saving work, this matters for vectorization: a gather's row index
+// (`run[time]`) left in the inner loop is a load LLVM cannot prove the output
+// stores leave alone, which keeps the whole loop scalar.
+class Hoister {
+ public:
+  explicit Hoister(const Kernel& k) {
+    for (const auto& in : k.inputs) inputs_.insert(in.name);
+  }
+
+  void run(std::vector<Node>& body) {
+    for (std::size_t i = 0; i < body.size(); ++i) {
+      if (body[i].kind == Node::Kind::Inst) continue;
+      run(body[i].body);  // innermost loops first, so values bubble outward
+      if (body[i].kind != Node::Kind::Loop) continue;
+      std::vector<Node> hoisted;
+      hoist_from(body[i], hoisted);
+      if (hoisted.empty()) continue;
+      body.insert(body.begin() + static_cast<std::ptrdiff_t>(i), std::make_move_iterator(hoisted.begin()),
+                  std::make_move_iterator(hoisted.end()));
+      i += hoisted.size();
+    }
+  }
+
+ private:
+  void hoist_from(Node& loop, std::vector<Node>& out) {
+    std::set<int> variant;  // scalars that depend on the loop variable (or are computed in nested loops)
+    std::vector<Node> kept;
+    for (auto& n : loop.body) {
+      if (n.kind != Node::Kind::Inst) {
+        mark_defined(n, variant);
+        kept.push_back(std::move(n));
+        continue;
+      }
+      if (invariant(n.inst, loop.var, variant)) {
+        out.push_back(std::move(n));
+      } else {
+        if (n.inst.result >= 0) variant.insert(n.inst.result);
+        kept.push_back(std::move(n));
+      }
+    }
+    loop.body = std::move(kept);
+  }
+
+  static void mark_defined(const Node& n, std::set<int>& variant) {
+    if (n.kind == Node::Kind::Inst) {
+      if (n.inst.result >= 0) variant.insert(n.inst.result);
+      return;
+    }
+    for (const auto& c : n.body) mark_defined(c, variant);
+  }
+
+  bool invariant(const Inst& i, const std::string& var, const std::set<int>& variant) const {
+    for (int a : i.args)
+      if (variant.count(a)) return false;
+    for (const auto& ix : i.index)
+      if (ix.var == var || (ix.scalar >= 0 && variant.count(ix.scalar))) return false;
+    switch (i.kind) {
+      case Inst::Kind::Store: return false;
+      case Inst::Kind::Load: return inputs_.count(i.buffer) > 0 && !i.guarded;
+      case Inst::Kind::Position: return i.buffer != var;
+      case Inst::Kind::InRange: return i.index.empty() || i.index[0].var != var;
+      default: return true;  // Const, Extent, Op: pure
+    }
+  }
+
+  std::set<std::string> inputs_;
+};
+
 // ---- printing ----------------------------------------------------------------
 
 std::string index_str(const std::vector<Index>& idx) {
@@ -472,7 +544,9 @@ std::vector<Kernel> lower_kernels(const ir::Module& m, DiagnosticEngine& diags) 
     if (!kernels.count(f->name)) continue;
     Kernel k;
     KernelLowering l(*f, diags);
-    if (l.run(k)) out.push_back(std::move(k));
+    if (!l.run(k)) continue;
+    Hoister(k).run(k.body);
+    out.push_back(std::move(k));
   }
   return out;
 }
