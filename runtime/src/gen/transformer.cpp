@@ -9,6 +9,7 @@
 #include "b2m/runtime/error.h"
 #include "b2m/runtime/thread_pool.h"
 #include "attention_kernels.h"
+#include "vector_math.h"
 
 namespace b2m::gen {
 
@@ -75,10 +76,7 @@ void layer_norm(float* x, std::size_t rows, std::size_t width, const std::vector
   }
 }
 
-void gelu(float* x, std::size_t n) {
-  constexpr float kInvSqrt2 = 0.70710678118654752f;
-  for (std::size_t i = 0; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * kInvSqrt2));
-}
+void gelu(float* x, std::size_t n) { detail::gelu(x, n); }
 
 TransformerStack TransformerStack::load(const Weights& weights, const TransformerShape& shape,
                                         WeightPrecision precision) {
@@ -130,14 +128,7 @@ void attend_head_as(const KvCache& cache, std::size_t layer, std::size_t head, c
                     float scale, float* scores, float* out) {
   const std::size_t hs = cache.head_size();
   detail::attention_scores(q, cache.keys<T>(layer, head), hs, visible, scale, scores);
-  float max_score = -INFINITY;
-  for (std::size_t j = 0; j < visible; ++j) max_score = std::max(max_score, scores[j]);
-  float sum = 0.0f;
-  for (std::size_t j = 0; j < visible; ++j) {
-    scores[j] = std::exp(scores[j] - max_score);
-    sum += scores[j];
-  }
-  for (std::size_t j = 0; j < visible; ++j) scores[j] /= sum;
+  detail::softmax(scores, visible);
   detail::weighted_values(scores, cache.values<T>(layer, head), hs, visible, out);
 }
 
