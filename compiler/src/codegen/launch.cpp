@@ -32,6 +32,14 @@ HostTensor HostTensor::zeros(DType dtype, std::vector<std::int64_t> dims) {
   return t;
 }
 
+HostTensor HostTensor::uninitialized(DType dtype, std::vector<std::int64_t> dims) {
+  HostTensor t;
+  t.dtype = dtype;
+  t.dims = std::move(dims);
+  t.bytes.resize(static_cast<std::size_t>(t.size()) * element_bytes(dtype));  // default-initialized: no fill
+  return t;
+}
+
 std::int64_t HostTensor::size() const {
   std::int64_t n = 1;
   for (auto d : dims) n *= d;
@@ -64,9 +72,11 @@ HostTensor launch(const loops::Kernel& k, KernelFn fn, const std::vector<const H
     }
     return dims;
   };
-  HostTensor out = HostTensor::zeros(k.output.type.dtype, shape_of(k.output.type));
+  // Kernels write every output element, and initialize their scratch
+  // buffers in their first nest: no need to zero-fill either.
+  HostTensor out = HostTensor::uninitialized(k.output.type.dtype, shape_of(k.output.type));
   std::vector<HostTensor> scratch;
-  for (const auto& s : k.accumulators) scratch.push_back(HostTensor::zeros(s.type.dtype, shape_of(s.type)));
+  for (const auto& s : k.accumulators) scratch.push_back(HostTensor::uninitialized(s.type.dtype, shape_of(s.type)));
 
   std::vector<void*> buffers;
   std::vector<std::int64_t> dims;

@@ -341,7 +341,7 @@ class Interpreter {
       if (mask.data<std::uint8_t>()[i]) keep.push_back(i);
     std::vector<std::int64_t> dims = x.dims;
     dims[k] = static_cast<std::int64_t>(keep.size());
-    HostTensor out = HostTensor::zeros(x.dtype, dims);
+    HostTensor out = HostTensor::uninitialized(x.dtype, dims);  // every element is copied below
     std::int64_t outer = 1, inner = 1;
     for (int d = 0; d < k; ++d) outer *= x.dims[d];
     for (std::size_t d = k + 1; d < x.dims.size(); ++d) inner *= x.dims[d];
@@ -405,7 +405,7 @@ class Interpreter {
     std::int64_t rows = pa.size() / std::max<std::int64_t>(1, kdim), cols = pb.size() / std::max<std::int64_t>(1, kdim);
     std::vector<std::int64_t> out_dims(pa.dims.begin(), pa.dims.end() - 1);
     out_dims.insert(out_dims.end(), pb.dims.begin() + 1, pb.dims.end());
-    HostTensor out = HostTensor::zeros(a.tensor.dtype, out_dims);
+    HostTensor out = HostTensor::uninitialized(a.tensor.dtype, out_dims);  // GEMM writes all of it
     // Through the runtime's C ABI: 2-D views of the permuted operands.
     auto view = [](HostTensor& t, std::int64_t r, std::int64_t c) {
       b2m_buffer_t buf{};

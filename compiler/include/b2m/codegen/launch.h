@@ -20,6 +20,8 @@ struct HostTensor {
   std::vector<unsigned char, AlignedAllocator<unsigned char>> bytes;  // dense, row-major, 64-byte aligned
 
   static HostTensor zeros(DType dtype, std::vector<std::int64_t> dims);
+  // Contents unspecified: for buffers that are written completely.
+  static HostTensor uninitialized(DType dtype, std::vector<std::int64_t> dims);
   std::int64_t size() const;
   template <typename T> T* data() { return reinterpret_cast<T*>(bytes.data()); }
   template <typename T> const T* data() const { return reinterpret_cast<const T*>(bytes.data()); }

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <new>
+#include <utility>
 
 namespace b2m {
 
@@ -33,6 +34,17 @@ struct AlignedAllocator {
   }
   void deallocate(T* p, std::size_t n) {
     ::operator delete(p, std::align_val_t(alignment_for(n * sizeof(T))));
+  }
+  // Elements are default-initialized (left as they are for bytes), so a
+  // buffer a kernel overwrites is not zero-filled first; zero it explicitly
+  // where zeros are meant.
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
   }
   template <typename U>
   bool operator==(const AlignedAllocator<U>&) const { return true; }
