@@ -32,6 +32,7 @@ namespace b2m::passes {
 namespace {
 
 constexpr std::size_t kMaxGroupOps = 64;
+constexpr std::size_t kMaxClones = 4;  // kernels a cheap producer may be recomputed in
 
 bool is_constant(const ir::Op& op) {
   return op.id == OpId::Const || op.id == OpId::Linspace || op.id == OpId::Logspace;
@@ -46,6 +47,15 @@ bool is_fusible(const ir::Op& op) {
 }
 
 bool is_reduction(const ir::Op& op) { return op.info().fusion == FusionKind::Reduce; }
+
+// One elementwise op whose operands are not computed by other fusible ops:
+// recomputing it costs one instruction per element.
+bool is_cheap(const ir::Op& op) {
+  if (op.info().fusion != FusionKind::Elementwise) return false;
+  for (const auto* v : op.operands)
+    if (v->def && is_fusible(*v->def)) return false;
+  return true;
+}
 
 std::string dims_str(const Type& t) {
   std::string s = "[";
@@ -105,6 +115,31 @@ class FusePass : public Pass {
           consumer_groups.insert(it->second);
         }
       }
+      // A cheap producer (one elementwise op) read by several kernels is
+      // recomputed inside each of them rather than materialized: a cast of
+      // the input costs nothing next to writing and re-reading it.
+      if (!outside && consumer_groups.size() > 1 && consumer_groups.size() <= kMaxClones && is_cheap(op)) {
+        auto it = consumer_groups.begin();
+        for (++it; it != consumer_groups.end(); ++it) {
+          auto clone = ir::make_op(op.id, op.operands, op.result->type, op.loc);
+          clone->attrs = op.attrs;
+          clone->parent = &f;
+          ir::Op* c = clone.get();
+          for (ir::Op* member : groups[*it].ops)
+            for (auto*& v : member->operands)
+              if (v == op.result.get()) v = c->result.get();
+          for (auto* v : c->operands) users[v].push_back(c);
+          groups[*it].ops.push_back(c);
+          group_of[c] = *it;
+          f.body.insert(f.body.begin() + static_cast<std::ptrdiff_t>(k) + 1, std::move(clone));
+        }
+        int first = *consumer_groups.begin();
+        consumer_groups = {first};
+        std::vector<ir::Op*> remaining;
+        for (ir::Op* u : us)
+          if (group_of.count(u) && group_of[u] == first) remaining.push_back(u);
+        users[op.result.get()] = remaining;
+      }
       int join = -1;
       if (!outside && consumer_groups.size() == 1) {
         int g = *consumer_groups.begin();
@@ -132,7 +167,10 @@ class FusePass : public Pass {
       group_of[&op] = join;
     }
     if (groups.empty()) return false;
-    for (auto& g : groups) std::reverse(g.ops.begin(), g.ops.end());
+    // Members were collected backwards (clones appended out of order): put
+  // each kernel's ops in program order.
+  for (auto& g : groups)
+    std::sort(g.ops.begin(), g.ops.end(), [&](const ir::Op* a, const ir::Op* b) { return index_of(f, a) < index_of(f, b); });
     // Outline in program order of the roots so kernel numbering is stable.
     std::sort(groups.begin(), groups.end(), [&](const Group& a, const Group& b) {
       return index_of(f, a.root) < index_of(f, b.root);
@@ -159,6 +197,11 @@ class FusePass : public Pass {
     if (g.ops.size() >= kMaxGroupOps)
       return "the kernel reached its size limit of " + std::to_string(kMaxGroupOps) + " ops";
     if (g.root->id == OpId::Compress) return "compress changes sizes by a data-dependent amount";
+    if (!is_reduction(producer) && !is_cheap(producer) && consumer_reindexes(producer, g) &&
+        !producer.result->type.same_layout(g.root->result->type))
+      return std::string("the kernel reads ") + producer.name() + "'s result through a gather or broadcast " +
+             "over a larger loop: computing it once over " + dims_str(producer.result->type) +
+             " is cheaper than once per element";
     if (is_reduction(producer)) {
       if (g.has_reduction) return "the kernel already contains a reduction";
       const Type& domain = g.root->result->type;
