@@ -13,6 +13,7 @@
 #include <random>
 
 #include "b2m/io/npy.h"
+#include "shell.h"
 
 namespace fs = std::filesystem;
 
@@ -106,15 +107,7 @@ struct Case {
     return pred;
   }
 
-  int sh(const std::string& cmd, std::string* output = nullptr) const {
-    std::string full = "cd '" + dir.string() + "' && " + cmd + " > out.txt 2>&1";
-    int rc = std::system(full.c_str());
-    if (output) {
-      std::ifstream in((dir / "out.txt").string());
-      output->assign(std::istreambuf_iterator<char>(in), {});
-    }
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  }
+  int sh(const std::string& cmd, std::string* output = nullptr) const { return b2m::testing::run_in(dir, cmd, output); }
 };
 
 const std::string kB2mc = std::string(B2M_BINARY_DIR) + "/bin/b2mc";

@@ -9,6 +9,7 @@
 
 #include "b2m/fmri/preprocess.h"
 #include "b2m/io/npy.h"
+#include "shell.h"
 
 namespace fs = std::filesystem;
 
@@ -20,13 +21,6 @@ source run: i64[time] = io.npy("run.npy")
 out "detrended.npy" = fmri.detrend(x, run, order=2)
 out "highpassed.npy" = fmri.median_highpass(x, run, 1.5, window=30.0)
 )";
-
-int sh(const fs::path& dir, const std::string& cmd, std::string* out) {
-  int rc = std::system(("cd '" + dir.string() + "' && " + cmd + " > log.txt 2>&1").c_str());
-  std::ifstream in((dir / "log.txt").string());
-  out->assign(std::istreambuf_iterator<char>(in), {});
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
 
 TEST(FmriBindings, PreprocessingMatchesTheLibrary) {
   fs::path dir = fs::temp_directory_path() / ("b2m_fmri_" + std::to_string(::getpid()));
@@ -45,7 +39,7 @@ TEST(FmriBindings, PreprocessingMatchesTheLibrary) {
   std::string cmd = std::string("'") + B2M_BINARY_DIR + "/bin/b2mc' run p.b2m --stdlib-dir '" + B2M_SOURCE_DIR +
                     "/stdlib' -- --out res";
   std::string out;
-  ASSERT_EQ(sh(dir, cmd, &out), 0) << out;
+  ASSERT_EQ(b2m::testing::run_in(dir, cmd, &out), 0) << out;
   std::vector<Eigen::Index> lengths = {30, 30, 30};
   b2m::RowMatrixF d = x, h = x;
   b2m::fmri::detrend_polynomial(d, lengths, 2);
@@ -59,7 +53,7 @@ TEST(FmriBindings, PreprocessingMatchesTheLibrary) {
   // Runs must be contiguous.
   std::swap(run[0], run[T - 1]);
   b2m::io::write_npy((dir / "run.npy").string(), run.data(), {T});
-  EXPECT_EQ(sh(dir, cmd + " --out res2", &out), 1);
+  EXPECT_EQ(b2m::testing::run_in(dir, cmd + " --out res2", &out), 1);
   EXPECT_NE(out.find("runs must be contiguous blocks of scans"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir / "res2"));
   fs::remove_all(dir);

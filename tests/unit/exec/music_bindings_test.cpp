@@ -12,6 +12,7 @@
 #include "b2m/gen/random_model.h"
 #include "b2m/io/audio.h"
 #include "b2m/io/npy.h"
+#include "shell.h"
 
 namespace fs = std::filesystem;
 
@@ -24,13 +25,6 @@ source model = music.model("tinymodel")
 out "tokens.npy" = music.rvq(emb, model)
 out "wav/{clip}.wav" = music.generate(emb, model, seconds=1.0, seed=seed)
 )";
-
-int sh(const fs::path& dir, const std::string& cmd, std::string* out) {
-  int rc = std::system(("cd '" + dir.string() + "' && " + cmd + " > log.txt 2>&1").c_str());
-  std::ifstream in((dir / "log.txt").string());
-  out->assign(std::istreambuf_iterator<char>(in), {});
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
 
 TEST(MusicBindings, TokensAudioAndDeterminism) {
   fs::path dir = fs::temp_directory_path() / ("b2m_music_" + std::to_string(::getpid()));
@@ -48,9 +42,9 @@ TEST(MusicBindings, TokensAudioAndDeterminism) {
   std::string b2mc = std::string("'") + B2M_BINARY_DIR + "/bin/b2mc' ";
   std::string stdlib = std::string(" --stdlib-dir '") + B2M_SOURCE_DIR + "/stdlib'";
   std::string out;
-  ASSERT_EQ(sh(dir, b2mc + "p.b2m" + stdlib + " -o p", &out), 0) << out;
-  ASSERT_EQ(sh(dir, "./p --out one --threads 1", &out), 0) << out;
-  ASSERT_EQ(sh(dir, "./p --out two --threads 2", &out), 0) << out;
+  ASSERT_EQ(b2m::testing::run_in(dir, b2mc + "p.b2m" + stdlib + " -o p", &out), 0) << out;
+  ASSERT_EQ(b2m::testing::run_in(dir, "./p --out one --threads 1", &out), 0) << out;
+  ASSERT_EQ(b2m::testing::run_in(dir, "./p --out two --threads 2", &out), 0) << out;
 
   auto model = b2m::gen::Model::load((dir / "tinymodel").string());
   auto tokens = b2m::io::read_npy((dir / "one" / "tokens.npy").string()).as_i64();
@@ -73,7 +67,7 @@ TEST(MusicBindings, TokensAudioAndDeterminism) {
   }
   // A missing model is a clear error and nothing is written.
   fs::rename(dir / "tinymodel", dir / "moved");
-  EXPECT_EQ(sh(dir, "./p --out three", &out), 1);
+  EXPECT_EQ(b2m::testing::run_in(dir, "./p --out three", &out), 1);
   EXPECT_NE(out.find("music.model: no model directory 'tinymodel'"), std::string::npos) << out;
   EXPECT_FALSE(fs::exists(dir / "three" / "tokens.npy"));
   fs::remove_all(dir);
