@@ -29,7 +29,7 @@ enum class CachePrecision { f32, bf16 };
 // kept in tiles of 16 positions, [head_size][16] each, so the scores of 16
 // positions are 16 lanes of one vector and a head's keys are read as one
 // sequential stream; values are [position][head_size], so the weighted sum is
-// a row AXPY. The capacity is rounded up to whole tiles.
+// a row AXPY. Storage is rounded up to whole tiles.
 class KvCache {
  public:
   KvCache() = default;
@@ -61,6 +61,16 @@ class KvCache {
   std::vector<float> keys_f32_, values_f32_;            // [layer][head][...]
   std::vector<std::uint16_t> keys_bf16_, values_bf16_;  // the same, bfloat16 bits
 };
+
+// The element types keys()/values() exist for (defined in transformer.cpp).
+template <>
+const float* KvCache::keys<float>(std::size_t layer, std::size_t head) const;
+template <>
+const std::uint16_t* KvCache::keys<std::uint16_t>(std::size_t layer, std::size_t head) const;
+template <>
+const float* KvCache::values<float>(std::size_t layer, std::size_t head) const;
+template <>
+const std::uint16_t* KvCache::values<std::uint16_t>(std::size_t layer, std::size_t head) const;
 
 class TransformerStack {
  public:
