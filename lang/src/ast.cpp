@@ -111,6 +111,10 @@ class AstPrinter {
         line(depth, typed(e, pre + "List"));
         for (const auto& a : e.args) expr(*a.value, depth + 1);
         break;
+      case Expr::Kind::Record:
+        line(depth, typed(e, pre + "Record"));
+        for (const auto& a : e.args) expr(*a.value, depth + 1, a.name);
+        break;
     }
   }
 

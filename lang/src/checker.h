@@ -46,6 +46,7 @@ class Checker {
   Type check_binary(Expr& e, const Scope& s);
   Type check_unary(Expr& e, const Scope& s);
   Type check_list(Expr& e, const Scope& s);
+  Type check_record(Expr& e, const Scope& s);
   Type call_fn(Expr& e, Decl& fn, const Scope& s);
   Type call_extern(Expr& e, Decl& ext, const Scope& s, const Type* annotation);
   Callee resolve_callee(Expr& callee, const Scope& s, bool report);

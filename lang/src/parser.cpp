@@ -520,6 +520,21 @@ class Parser {
         e->loc = start.to(prev().loc);
         return e;
       }
+      case Tok::LBrace: {
+        // A record value: {name: expr, ...} (outputs such as metrics.json).
+        auto e = std::make_unique<Expr>(Expr::Kind::Record);
+        Loc start = advance().loc;
+        if (peek().kind != Tok::RBrace) {
+          do {
+            const Token& name = expect(Tok::Ident, "a field name");
+            expect(Tok::Colon, "':' after the field name");
+            e->args.push_back(Expr::Arg{name.text, name.loc, expr()});
+          } while (accept(Tok::Comma));
+        }
+        expect(Tok::RBrace, "'}' or ','");
+        e->loc = start.to(prev().loc);
+        return e;
+      }
       default:
         error_at(t, "an expression");
     }

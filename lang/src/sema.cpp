@@ -411,6 +411,7 @@ Type Checker::check_expr(Expr& e, const Scope& s) {
     case Expr::Kind::Binary: t = check_binary(e, s); break;
     case Expr::Kind::Unary: t = check_unary(e, s); break;
     case Expr::Kind::List: t = check_list(e, s); break;
+    case Expr::Kind::Record: t = check_record(e, s); break;
   }
   e.type = t;
   return t;
@@ -828,6 +829,22 @@ Type Checker::check_list(Expr& e, const Scope& s) {
     }
   }
   return Type::list(*elem);
+}
+
+Type Checker::check_record(Expr& e, const Scope& s) {
+  std::vector<Field> fields;
+  for (auto& a : e.args) {
+    for (const auto& f : fields)
+      if (f.name == a.name) {
+        diags_.error(a.name_loc, "field '" + a.name + "' appears twice in this record");
+        return Type::invalid();
+      }
+    Type t = check_expr(*a.value, s);
+    if (!t.is_valid()) return t;
+    t.weak = false;
+    fields.push_back(Field{a.name, t});
+  }
+  return Type::record(std::move(fields));
 }
 
 void Checker::check_out(Decl& d) {

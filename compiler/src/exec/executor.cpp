@@ -264,6 +264,14 @@ class Interpreter {
         fail("{}: record has no field '{}'", where(op), op.attr_str("name"));
       }
       case OpId::Rename: set_shared(op, values_.at(op.operands[0])); return;
+      case OpId::Record: {
+        // Fields share their operands' values: no copy.
+        auto rec = std::make_shared<Value>();
+        rec->kind = Value::Kind::Record;
+        for (std::size_t i = 0; i < op.operands.size(); ++i)
+          rec->fields.emplace_back(op.result->type.fields[i].name, values_.at(op.operands[i]));
+        return set_shared(op, rec);
+      }
       case OpId::Runtime: {
         std::string callee = op.attr_str("callee");
         const RuntimeFn* fn = RuntimeRegistry::global().find(callee);

@@ -232,6 +232,16 @@ Type expected_result(const Op& op, const Module& m, std::string* why) {
       t.dims.insert(t.dims.begin() + k, idx.dims.begin(), idx.dims.end());
       return t;
     }
+    case OpId::Record: {
+      const Type& t = op.result->type;
+      if (!t.is_record() || t.fields.size() != op.operands.size())
+        return fail("record's type must be a record with one field per operand, got " + t.str());
+      for (std::size_t i = 0; i < t.fields.size(); ++i)
+        if (!(t.fields[i].type == operand(i)))
+          return fail("record field '" + t.fields[i].name + "' is " + t.fields[i].type.str() + " but its operand is " +
+                      operand(i).str());
+      return t;
+    }
     case OpId::Field: {
       const Type& rec = operand(0);
       if (!rec.is_record()) return fail("field of a non-record " + rec.str());

@@ -242,6 +242,11 @@ class Lowering {
         op->set_attr("value", constant_attr(e, Type::scalar(e.type.dtype)));
         return emit(c, std::move(op));
       }
+      case Expr::Kind::Record: {
+        std::vector<Value*> fields;
+        for (const auto& a : e.args) fields.push_back(expr(*a.value, c));
+        return emit(c, ir::make_op(OpId::Record, fields, e.type, e.loc));
+      }
       case Expr::Kind::Name:
         if (e.param_index >= 0) return c.params.at(e.param_index);
         return value_of(*e.decl);

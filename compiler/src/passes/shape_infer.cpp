@@ -194,6 +194,10 @@ class ShapeInferPass : public Pass {
         pair(op, operand(0), res->type, op.operands[0], res);
         pair(op, operand(1), res->type, op.operands[1], res);
         return;
+      case OpId::Record:
+        for (std::size_t i = 0; i < op.operands.size() && i < res->type.fields.size(); ++i)
+          pair(op, operand(i), res->type.fields[i].type, op.operands[i], res);
+        return;
       case OpId::Field: {
         const Field* fl = operand(0).find_field(op.attr_str("name"));
         if (fl) pair(op, fl->type, res->type, op.operands[0], res);

@@ -40,7 +40,7 @@ struct Decl;
 struct FnInstance;
 
 struct Expr {
-  enum class Kind { Int, Float, String, Bool, Name, Member, Call, Binary, Unary, List } kind;
+  enum class Kind { Int, Float, String, Bool, Name, Member, Call, Binary, Unary, List, Record } kind;
   Loc loc;
   // literals
   std::int64_t int_value = 0;
@@ -56,7 +56,7 @@ struct Expr {
     Loc name_loc;
     std::unique_ptr<Expr> value;
   };
-  std::vector<Arg> args;  // Call arguments; List elements (unnamed)
+  std::vector<Arg> args;  // Call arguments; List elements (unnamed); Record fields (named)
   bool piped = false;     // Call written as `x |> f(...)`: args[0] came from the pipe
 
   // ---- filled in by sema ----
