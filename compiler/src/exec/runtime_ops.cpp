@@ -79,6 +79,9 @@ void register_builtin_runtime_ops() {
     register_ridge_eval_ops(r);
     register_music_ops(r);
     register_fmri_ops(r);
+    register_dataset_ops(r);
+    register_window_ops(r);
+    register_bank_ops(r);
     r.add("io.npy", [](const std::vector<const Value*>& args, const Type& t) {
       const std::string& path = args.at(0)->text;
       Value v = read_npy_as(path, t);

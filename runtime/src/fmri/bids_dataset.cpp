@@ -83,6 +83,29 @@ BidsDataset open_bids_dataset(const std::string& root) {
   return dataset;
 }
 
+std::string find_brain_mask(const std::string& root, const std::string& subject) {
+  const std::regex pattern("sub-" + subject + R"(([_-][A-Za-z0-9_-]*)?_desc-brain_mask\.nii(\.gz)?)");
+  std::vector<fs::path> folders;
+  std::error_code ec;
+  const fs::path derivatives = fs::path(root) / "derivatives";
+  if (fs::is_directory(derivatives, ec))
+    for (const auto& pipeline : fs::directory_iterator(derivatives, ec))
+      folders.push_back(pipeline.path() / ("sub-" + subject) / "func");
+  std::sort(folders.begin(), folders.end());
+  folders.push_back(fs::path(root) / ("sub-" + subject) / "func");
+  for (const auto& folder : folders) {
+    if (!fs::is_directory(folder, ec)) continue;
+    std::vector<std::string> hits;
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
+      const std::string file = entry.path().filename().string();
+      if (std::regex_match(file, pattern)) hits.push_back(entry.path().string());
+    }
+    std::sort(hits.begin(), hits.end());
+    if (!hits.empty()) return hits.front();
+  }
+  return "";
+}
+
 double read_repetition_time(const std::string& sidecar_path) {
   if (sidecar_path.empty()) fail("the run has no _bold.json sidecar, so its RepetitionTime is unknown");
   const nlohmann::json sidecar = read_json(sidecar_path, "bold sidecar");

@@ -61,6 +61,12 @@ void register_ridge_eval_ops(RuntimeRegistry& registry);
 void register_music_ops(RuntimeRegistry& registry);
 // The array-level fMRI preprocessing bindings (bind_fmri.cpp).
 void register_fmri_ops(RuntimeRegistry& registry);
+// The dataset sources fmri.bids and fmri.atlas (bind_dataset.cpp).
+void register_dataset_ops(RuntimeRegistry& registry);
+// Event-aligned windows: fmri.windows, music.stimulus_logmel (bind_windows.cpp).
+void register_window_ops(RuntimeRegistry& registry);
+// The retrieval bank and the embedding's projection (bind_bank.cpp).
+void register_bank_ops(RuntimeRegistry& registry);
 
 struct RunOptions {
   std::string out_dir = ".";

@@ -75,6 +75,12 @@ struct BidsDataset {
 // dataset_description.json is missing or lacks Name / BIDSVersion.
 BidsDataset open_bids_dataset(const std::string& root);
 
+// The brain mask of a subject: the first match, in name order, of
+// <root>/derivatives/*/sub-<subject>/func/sub-<subject>*_desc-brain_mask.nii[.gz]
+// or <root>/sub-<subject>/func/sub-<subject>*_desc-brain_mask.nii[.gz]
+// (fMRIPrep's naming). Empty when the dataset has none.
+std::string find_brain_mask(const std::string& root, const std::string& subject);
+
 // RepetitionTime (s) from a bold sidecar; fails when missing or not positive.
 double read_repetition_time(const std::string& sidecar_path);
 
