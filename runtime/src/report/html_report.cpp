@@ -67,12 +67,14 @@ tr.reference td { color: #5a6270; }
 .example { border: 1px solid #dde1e6; border-radius: 6px; padding: 10px 14px 12px; margin: 14px 0; }
 .media { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 14px; }
 figure { margin: 0; }
-figcaption { font-size: 13px; margin-bottom: 4px; }
+figcaption { font-size: 13px; margin-bottom: 4px; min-height: 2.9em; }
 figcaption .kind { font-weight: bold; }
 img.spectrogram { display: block; width: 100%; height: 128px; image-rendering: pixelated; border-radius: 3px; }
 audio { width: 100%; margin-top: 6px; }
 .demo { color: #a04000; }
 .howto li { margin-bottom: 5px; }
+.toc { font-size: 13px; margin: 0 0 8px; }
+.toc a { color: #3b6ea5; margin-right: 10px; text-decoration: none; }
 footer { margin-top: 36px; color: #7a818c; font-size: 12px; }
 )CSS";
 
@@ -81,7 +83,7 @@ struct Counter {
 };
 
 void facts_section(std::string& h, const RunData& run) {
-  h += "<h2>Run</h2>\n<table class=\"facts\">\n";
+  h += "<h2 id=\"run\">Run</h2>\n<table class=\"facts\">\n";
   auto row = [&h](const std::string& k, const std::string& v) {
     h += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", xml_escape(k), xml_escape(v));
   };
@@ -116,7 +118,7 @@ void facts_section(std::string& h, const RunData& run) {
 
 void table2_section(std::string& h, const RunData& run) {
   const auto& m = run.metrics;
-  h += "<h2>fMRI &#8594; embedding (Table 2 style)</h2>\n";
+  h += "<h2 id=\"table2\">fMRI &#8594; embedding (Table 2 style)</h2>\n";
   h += "<table class=\"table2\">\n<tr><th></th><th class=\"num\">identification, test</th>"
        "<th class=\"num\">identification, train</th><th class=\"num\">correlation, test</th>"
        "<th class=\"num\">correlation, train</th></tr>\n";
@@ -145,7 +147,7 @@ void table2_section(std::string& h, const RunData& run) {
       const auto& v = it.value();
       if (v.is_object()) self(self, v, key);
       else if (v.is_number_integer()) rows.emplace_back(key, std::to_string(v.get<long long>()));
-      else if (v.is_number()) rows.emplace_back(key, fixed(v.get<double>(), 4));
+      else if (v.is_number()) rows.emplace_back(key, fmt::format("{:.6g}", v.get<double>()));
       else if (v.is_boolean()) rows.emplace_back(key, v.get<bool>() ? "true" : "false");
       else if (v.is_string()) rows.emplace_back(key, v.get<std::string>());
       else if (v.is_null()) rows.emplace_back(key, "n/a");
@@ -172,7 +174,7 @@ std::string genre_legend(const RunData& run) {
 
 void identification_section(std::string& h, const RunData& run, Counter& counter) {
   const std::size_t n = run.clip_count();
-  h += "<h2>Identification accuracy</h2>\n";
+  h += "<h2 id=\"identification\">Identification accuracy</h2>\n";
   double mean = mean_of(run.identification);
   h += fmt::format(
       "<p>Mean over {} test clips: <b>{}</b> (metrics.json: {}). For each clip, identification accuracy is "
@@ -230,7 +232,7 @@ void identification_section(std::string& h, const RunData& run, Counter& counter
 }
 
 void pearson_section(std::string& h, const RunData& run, Counter& counter) {
-  h += "<h2>Correlation per embedding dimension</h2>\n";
+  h += "<h2 id=\"correlation\">Correlation per embedding dimension</h2>\n";
   double mean = mean_of(run.pearson);
   std::size_t positive = std::count_if(run.pearson.begin(), run.pearson.end(), [](float r) { return r > 0; });
   h += fmt::format(
@@ -260,7 +262,7 @@ void confusion_section(std::string& h, const RunData& run, Counter& counter) {
   Confusion c = confusion_matrix(run.genre, top1, classes);
   double a1 = top_k_agreement(run.genre, run.retrieved_genre, run.ranks, 1);
   double a5 = top_k_agreement(run.genre, run.retrieved_genre, run.ranks, 5);
-  h += "<h2>Genre of the stimulus vs. the retrieved music</h2>\n";
+  h += "<h2 id=\"genres\">Genre of the stimulus vs. the retrieved music</h2>\n";
   h += fmt::format(
       "<p>Each test clip's predicted embedding retrieves its nearest clips (cosine similarity) from the music "
       "bank. Rows: the genre the subject heard; columns: the genre of the top-1 retrieved clip. Cells are shaded "
@@ -284,7 +286,7 @@ void confusion_section(std::string& h, const RunData& run, Counter& counter) {
 
 void region_section(std::string& h, const RunData& run, Counter& counter) {
   if (!run.region_score) return;
-  h += "<h2>Score per brain region</h2>\n";
+  h += "<h2 id=\"regions\">Score per brain region</h2>\n";
   h += "<p>The pipeline's per-region score (region_score.npy), one bar per region of the atlas used for "
        "region-wise ridge regression.</p>\n";
   BarChart chart;
@@ -303,17 +305,19 @@ void region_section(std::string& h, const RunData& run, Counter& counter) {
   ++counter.svgs;
 }
 
+// `caption` is markup; `demo_note` (plain text) marks a demonstration output.
 void media_figure(std::string& h, const std::string& kind, const std::string& caption, const std::string& path,
-                  const MediaOptions& options, Counter& counter, bool demo = false) {
+                  const MediaOptions& options, Counter& counter, const std::string& demo_note = "") {
   MediaClip clip = make_media(path, options);
-  h += fmt::format("<figure><figcaption><span class=\"kind{}\">{}</span> {}</figcaption>\n", demo ? " demo" : "",
-                   xml_escape(kind), caption);
+  h += fmt::format("<figure><figcaption><span class=\"kind{}\">{}</span>: {}</figcaption>\n",
+                   demo_note.empty() ? "" : " demo", xml_escape(kind), caption);
   h += fmt::format(
       "<img class=\"spectrogram\" alt=\"log-mel spectrogram of {}\" width=\"{}\" height=\"{}\" src=\"{}\"/>\n",
       xml_escape(kind), clip.png_width, clip.png_height, clip.png_uri);
   h += fmt::format("<audio controls=\"controls\" preload=\"metadata\" src=\"{}\"></audio>\n", clip.wav_uri);
-  h += fmt::format("<div class=\"note\">{} s, {} Hz source, played at {} Hz</div>\n</figure>\n",
-                   num(clip.seconds, 1), clip.source_rate, options.audio_rate);
+  h += fmt::format("<div class=\"note\">{} s; {} Hz file, played at {} Hz{}</div>\n</figure>\n",
+                   num(clip.seconds, 1), clip.source_rate, options.audio_rate,
+                   demo_note.empty() ? "" : "<br/><span class=\"demo\">" + xml_escape(demo_note) + "</span>");
   ++counter.images;
   ++counter.audios;
 }
@@ -330,7 +334,7 @@ std::size_t examples_section(std::string& h, const RunData& run, const ReportOpt
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) > key(b); });
     for (std::size_t r = 0; r < n; ++r) rank[order[r]] = r + 1;
   }
-  h += "<h2>Examples: stimulus and reconstruction</h2>\n";
+  h += "<h2 id=\"examples\">Examples: stimulus and reconstruction</h2>\n";
   h += fmt::format(
       "<p>{} test clips chosen by identification accuracy (best, worst, median, then other quantiles, preferring "
       "different genres). Spectrograms are log-mel (64 bands, low frequencies at the bottom, brighter is louder, "
@@ -343,7 +347,7 @@ std::size_t examples_section(std::string& h, const RunData& run, const ReportOpt
     h += fmt::format("<h3>{} (test clip {}): identification {}, rank {} of {}{}</h3>\n", xml_escape(name), c,
                      fixed(run.identification[c]), rank[c], n, tag);
     h += "<div class=\"media\">\n";
-    media_figure(h, "stimulus", xml_escape(name + " — what the subject heard"), run.stimulus_path(c), options.media,
+    media_figure(h, "stimulus", xml_escape(name) + ", what the subject heard", run.stimulus_path(c), options.media,
                  counter);
     auto item = run.retrieved[c * run.ranks];
     const std::string& bank_genre = run.bank.at(item).genre;
@@ -354,9 +358,8 @@ std::size_t examples_section(std::string& h, const RunData& run, const ReportOpt
     media_figure(h, "retrieval, top 1", retrieved_caption, run.retrieved_path(c), options.media, counter);
     std::string generated = run.recon_path("generated", c);
     if (!generated.empty())
-      media_figure(h, "generation (untrained demo model)",
-                   "from the predicted embedding; the demo model is small and random, so this sounds like noise",
-                   generated, options.media, counter, true);
+      media_figure(h, "generation (untrained demo model)", "from the predicted embedding", generated,
+                   options.media, counter, "a small random model: it shows the plumbing and sounds like noise");
     h += "</div>\n";
     h += "<table class=\"retrieved\"><tr><th>rank</th><th>bank item</th><th>genre</th><th class=\"num\">cosine</th></tr>\n";
     for (std::size_t r = 0; r < run.ranks; ++r) {
@@ -370,7 +373,7 @@ std::size_t examples_section(std::string& h, const RunData& run, const ReportOpt
   return picked.size();
 }
 
-const char* kHowTo = R"HTML(<h2>How to read this report</h2>
+const char* kHowTo = R"HTML(<h2 id="howto">How to read this report</h2>
 <ul class="howto">
 <li><b>Pipeline.</b> A ridge regression maps each test clip's fMRI response to a 128-dimensional music embedding
 (Brain2Music, Denk et al. 2023). The prediction is scored against the true embedding of the music that was played,
@@ -405,6 +408,12 @@ std::string render_report(const RunData& run, const ReportOptions& options, Repo
                          : fs::path(run.data_dir).filename().string();
   h += fmt::format("<p class=\"subtitle\">Decoding music from fMRI: {} test clips of {}</p>\n", run.clip_count(),
                    xml_escape(name));
+  h += "<nav class=\"toc\"><a href=\"#run\">run</a> <a href=\"#table2\">Table 2</a> "
+       "<a href=\"#identification\">identification</a> <a href=\"#correlation\">correlation</a> "
+       "<a href=\"#genres\">genres</a>";
+  if (run.region_score) h += " <a href=\"#regions\">regions</a>";
+  if (options.examples > 0) h += " <a href=\"#examples\">examples</a>";
+  h += " <a href=\"#howto\">how to read this</a></nav>\n";
   facts_section(h, run);
   table2_section(h, run);
   identification_section(h, run, counter);

@@ -56,7 +56,10 @@ void open_svg(std::string& s, int width, int height, const std::string& title, c
 
 std::string bar_chart_svg(const BarChart& chart) {
   const std::size_t n = chart.bars.size();
-  const bool rotate = chart.show_labels && n > 6;
+  std::size_t longest = 0;
+  for (const Bar& b : chart.bars) longest = std::max(longest, b.label.size());
+  // Horizontal labels while they fit under their bars.
+  const bool rotate = chart.show_labels && double(longest) * 6.5 > (chart.width - 80.0) / double(std::max<std::size_t>(n, 1));
   const double left = 62, right = 16, top = 32;
   double bottom = 40;
   if (chart.show_labels) bottom += rotate ? 52 : 16;
