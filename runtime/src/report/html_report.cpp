@@ -72,6 +72,7 @@ figcaption .kind { font-weight: bold; }
 img.spectrogram { display: block; width: 100%; height: 128px; image-rendering: pixelated; border-radius: 3px; }
 audio { width: 100%; margin-top: 6px; }
 .demo { color: #a04000; }
+.warning { background: #fff4e0; border-left: 4px solid #e0a030; padding: 6px 10px; font-size: 14px; }
 .howto li { margin-bottom: 5px; }
 .toc { font-size: 13px; margin: 0 0 8px; }
 .toc a { color: #3b6ea5; margin-right: 10px; text-decoration: none; }
@@ -414,6 +415,7 @@ std::string render_report(const RunData& run, const ReportOptions& options, Repo
   if (run.region_score) h += " <a href=\"#regions\">regions</a>";
   if (options.examples > 0) h += " <a href=\"#examples\">examples</a>";
   h += " <a href=\"#howto\">how to read this</a></nav>\n";
+  for (const auto& w : run.warnings) h += fmt::format("<p class=\"warning\">Note: {}</p>\n", xml_escape(w));
   facts_section(h, run);
   table2_section(h, run);
   identification_section(h, run, counter);

@@ -208,8 +208,11 @@ RunData load_run(const std::string& run_dir, const std::string& data_dir) {
   std::string region_path = file_in(run_dir, "region_score.npy");
   if (fs::exists(region_path)) {
     auto region = io::read_npy(region_path);
-    expect_vector(region, 0, "");
-    run.region_score = region.as_f32();
+    if (region.ndim() == 1 && region.shape()[0] > 0)
+      run.region_score = region.as_f32();
+    else
+      run.warnings.push_back(fmt::format("'{}' has shape {}, not [region]: the per-region plot is left out",
+                                         region_path, shape_text(region.shape())));
   }
 
   run.bank = read_bank(data_dir);

@@ -161,6 +161,16 @@ TEST_F(ReportTest, OptionalInputsAndExplicitOut) {
   EXPECT_EQ(read(o.out_path).find("untrained demo model"), std::string::npos);
 }
 
+TEST_F(ReportTest, UnusableRegionScoreIsANoteNotAFailure) {
+  auto f = make();
+  std::vector<float> region(8 * 3, 0.1f);
+  io::write_npy((fs::path(f.run_dir) / "region_score.npy").string(), region.data(), {8, 3});
+  ReportStats stats = write_report(options_for(f));
+  EXPECT_EQ(stats.svgs, 4u);
+  std::string html = read(stats.out_path);
+  EXPECT_NE(html.find("region_score.npy&#39; has shape [8, 3], not [region]"), std::string::npos);
+}
+
 TEST_F(ReportTest, ZeroExamples) {
   auto f = make();
   auto o = options_for(f);

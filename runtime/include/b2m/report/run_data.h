@@ -37,6 +37,9 @@ struct RunData {
   std::vector<std::int64_t> retrieved_genre;  // [clip, rank]
   std::vector<float> retrieved_score;         // [clip, rank]
   std::optional<std::vector<float>> region_score;
+  // Inputs that are optional and unusable (e.g. region_score.npy not 1-D):
+  // shown as notes in the report instead of failing it.
+  std::vector<std::string> warnings;
   std::map<std::int64_t, BankItem> bank;      // by item index
 
   std::size_t clip_count() const { return clips.size(); }
