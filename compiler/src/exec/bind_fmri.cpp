@@ -54,6 +54,13 @@ void register_fmri_ops(RuntimeRegistry& r) {
     if (order < 0 || order > 10) fail("fmri.detrend: order must be between 0 and 10, got {}", order);
     return preprocess(a, "fmri.detrend", [&](RowMatrixF& d, fmri::RunLengths l) { fmri::detrend_polynomial(d, l, order); });
   });
+  r.add("fmri.cosine_highpass", [](const std::vector<const Value*>& a, const Type&) {
+    double tr = a[2]->scalar(), cutoff = a[3]->scalar();
+    if (!(tr > 0)) fail("fmri.cosine_highpass: the repetition time must be positive, got {}", tr);
+    if (!(cutoff > 0)) fail("fmri.cosine_highpass: the cutoff period must be positive, got {} s", cutoff);
+    return preprocess(a, "fmri.cosine_highpass",
+                      [&](RowMatrixF& d, fmri::RunLengths l) { fmri::highpass_cosine(d, l, tr, cutoff); });
+  });
   r.add("fmri.median_highpass", [](const std::vector<const Value*>& a, const Type&) {
     double tr = a[2]->scalar(), window = a[3]->scalar();
     if (!(tr > 0)) fail("fmri.median_highpass: the repetition time must be positive, got {}", tr);

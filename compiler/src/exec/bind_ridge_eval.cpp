@@ -64,15 +64,26 @@ Value record(std::vector<std::pair<std::string, Value>> fields) {
 }
 
 ridge::RidgeOptions options(const Value& alphas, const std::vector<std::int64_t>& groups, std::int64_t folds,
-                            const std::string& alpha_per, const std::string& score) {
+                            const std::string& alpha_per, const std::string& score, const std::string& cv = "grouped") {
   ridge::RidgeOptions o;
   o.alphas = as_doubles(alphas);
   std::vector<int> g(groups.begin(), groups.end());
   std::set<int> distinct(g.begin(), g.end());
   if (folds < 0) fail("ridge: folds must be >= 0, got {}", folds);
-  if (folds > static_cast<std::int64_t>(distinct.size()))
+  if (cv == "grouped" && folds > static_cast<std::int64_t>(distinct.size()))
     fail("ridge: {} folds requested, but the groups have only {} distinct values", folds, distinct.size());
-  o.cv = ridge::CvScheme::grouped(g, static_cast<int>(folds));
+  if (cv == "grouped") {
+    o.cv = ridge::CvScheme::grouped(g, static_cast<int>(folds));
+  } else if (cv == "kfold") {
+    if (folds < 2) fail("ridge: cv = \"kfold\" needs folds >= 2, got {}", folds);
+    if (folds > static_cast<std::int64_t>(groups.size()))
+      fail("ridge: {} folds requested for {} samples", folds, groups.size());
+    o.cv = ridge::CvScheme::kfold(static_cast<int>(folds));
+  } else if (cv == "loo") {
+    o.cv = ridge::CvScheme::leave_one_out();
+  } else {
+    fail("ridge: cv must be \"grouped\", \"kfold\" or \"loo\", got \"{}\"", cv);
+  }
   if (alpha_per != "target" && alpha_per != "shared")
     fail("ridge: alpha_per must be \"target\" or \"shared\", got \"{}\"", alpha_per);
   o.alpha_per_target = alpha_per == "target";
@@ -93,7 +104,8 @@ void register_ridge_eval_ops(RuntimeRegistry& r) {
   r.add("ridge.fit", [](const std::vector<const Value*>& a, const Type&) {
     RowMatrixF x = as_matrix(*a[0], "X"), y = as_matrix(*a[1], "Y");
     auto groups = as_ints(*a[3], "groups");
-    auto m = ridge::fit(x, y, options(*a[2], groups, static_cast<std::int64_t>(a[4]->scalar()), a[5]->text, a[6]->text));
+    auto m = ridge::fit(x, y, options(*a[2], groups, static_cast<std::int64_t>(a[4]->scalar()), a[5]->text, a[6]->text,
+                                              a[7]->text));
     std::vector<float> alpha(m.alpha.begin(), m.alpha.end());
     return record({{"weights", Value::of_tensor(from_matrix(m.weights))},
                    {"alpha", Value::of_tensor(vector_f32(alpha))},
@@ -148,6 +160,15 @@ void register_ridge_eval_ops(RuntimeRegistry& r) {
   r.add("eval.identification", [](const std::vector<const Value*>& a, const Type&) {
     auto id = eval::identification_accuracy(as_matrix(*a[0], "pred"), as_matrix(*a[1], "truth"));
     return Value::of_tensor(vector_f32(id.per_sample));
+  });
+  r.add("eval.r2", [](const std::vector<const Value*>& a, const Type&) {
+    return Value::of_tensor(vector_f32(eval::r2_per_dimension(as_matrix(*a[1], "truth"), as_matrix(*a[0], "pred"))));
+  });
+  r.add("eval.two_way_identification", [](const std::vector<const Value*>& a, const Type&) {
+    HostTensor out = HostTensor::zeros(DType::F32, {});
+    out.data<float>()[0] =
+        static_cast<float>(eval::two_way_identification(as_matrix(*a[0], "pred"), as_matrix(*a[1], "truth")));
+    return Value::of_tensor(std::move(out));
   });
   r.add("eval.pearson", [](const std::vector<const Value*>& a, const Type&) {
     return Value::of_tensor(vector_f32(eval::pearson_per_dimension(as_matrix(*a[1], "truth"), as_matrix(*a[0], "pred"))));

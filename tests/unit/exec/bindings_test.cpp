@@ -39,6 +39,10 @@ out "alpha.npy" = model.alpha
 out "pred.npy" = pred
 out "id.npy" = eval.identification(pred, truth)
 out "r.npy" = eval.pearson(pred, truth)
+out "r2.npy" = eval.r2(pred, truth)
+out "two_way.json" = eval.two_way_identification(pred, truth)
+out "alpha_loo.npy" = ridge.fit(X, Y, alphas, runs, cv="loo").alpha
+out "alpha_kfold.npy" = ridge.fit(X, Y, alphas, runs, folds=4, cv="kfold").alpha
 out "hits.npy" = hits.index
 out "agree.json" = eval.class_agreement(rename(genre, test=clip), take(bank_genre, hits.index, along=item), top=1)
 )";
@@ -98,6 +102,23 @@ TEST(Bindings, RidgeEvalAndRetrievalMatchTheRuntimeLibraries) {
   auto r = b2m::eval::pearson_per_dimension(Yte, pred);
   auto got_r = read("r.npy");
   for (std::size_t t = 0; t < E; ++t) EXPECT_NEAR(got_r[t], r[t], 1e-6);
+  auto r2 = b2m::eval::r2_per_dimension(Yte, pred);
+  auto got_r2 = read("r2.npy");
+  for (std::size_t t = 0; t < E; ++t) EXPECT_NEAR(got_r2[t], r2[t], 1e-6);
+  {
+    std::ifstream tw((dir / "res" / "two_way.json").string());
+    double got = -1;
+    tw >> got;
+    EXPECT_NEAR(got, b2m::eval::two_way_identification(pred, Yte), 1e-6);
+  }
+  for (auto [file, scheme] : {std::pair{"alpha_loo.npy", b2m::ridge::CvScheme::leave_one_out()},
+                              std::pair{"alpha_kfold.npy", b2m::ridge::CvScheme::kfold(4)}}) {
+    b2m::ridge::RidgeOptions os = o;
+    os.cv = scheme;
+    auto m = b2m::ridge::fit(X, Y, os);
+    auto got = read(file);
+    for (std::size_t t = 0; t < E; ++t) EXPECT_NEAR(got[t], m.alpha[t], 1e-6 * m.alpha[t]) << file;
+  }
   // Retrieval over L2-normalized rows equals cosine top-k.
   auto top = b2m::eval::cosine_top_k(pred, bank, 3);
   auto got_hits = b2m::io::read_npy((dir / "res" / "hits.npy").string()).as_i64();

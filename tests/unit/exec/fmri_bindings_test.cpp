@@ -20,6 +20,7 @@ source x: f32[time, voxel] = io.npy("x.npy")
 source run: i64[time] = io.npy("run.npy")
 out "detrended.npy" = fmri.detrend(x, run, order=2)
 out "highpassed.npy" = fmri.median_highpass(x, run, 1.5, window=30.0)
+out "cosine.npy" = fmri.cosine_highpass(x, run, 1.5, cutoff=20.0)
 )";
 
 TEST(FmriBindings, PreprocessingMatchesTheLibrary) {
@@ -44,6 +45,10 @@ TEST(FmriBindings, PreprocessingMatchesTheLibrary) {
   b2m::RowMatrixF d = x, h = x;
   b2m::fmri::detrend_polynomial(d, lengths, 2);
   b2m::fmri::highpass_median(h, lengths, 1.5, 30.0);
+  b2m::RowMatrixF c = x;
+  b2m::fmri::highpass_cosine(c, lengths, 1.5, 20.0);
+  auto got_c = b2m::io::read_npy((dir / "res" / "cosine.npy").string()).as_f32();
+  for (Eigen::Index i = 0; i < c.size(); ++i) EXPECT_EQ(got_c[i], c.data()[i]);
   auto got_d = b2m::io::read_npy((dir / "res" / "detrended.npy").string()).as_f32();
   auto got_h = b2m::io::read_npy((dir / "res" / "highpassed.npy").string()).as_f32();
   for (Eigen::Index i = 0; i < d.size(); ++i) {
