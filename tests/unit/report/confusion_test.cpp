@@ -74,8 +74,19 @@ TEST(ExampleSelection, PrefersANewGenreNearTheTarget) {
   // it takes the nearest, clip 2.
   EXPECT_EQ(pick_examples(s, g, 3), (std::vector<std::size_t>{4, 2, 0}));
   std::vector<std::int64_t> g2 = {0, 1, 0, 2, 3};
-  // median target clip 2 is genre 0 (already shown by clip 0); nearest new genre: clip 1 (genre 1) before clip 3.
-  EXPECT_EQ(pick_examples(s, g2, 3), (std::vector<std::size_t>{4, 1, 0}));
+  // The median target, clip 2, is genre 0 (already shown by clip 0); the nearest new genres are clips 3 and 1,
+  // one rank either side: the better-ranked one, clip 3, is taken.
+  EXPECT_EQ(pick_examples(s, g2, 3), (std::vector<std::size_t>{4, 3, 0}));
+}
+
+TEST(ExampleSelection, TiesRankByIndexAndBestIsRankOne) {
+  std::vector<float> s = {1.0f, 0.4f, 1.0f, NAN, 1.0f, 0.7f};
+  std::vector<std::int64_t> g = {0, 1, 2, 3, 4, 5};
+  EXPECT_EQ(rank_order(s), (std::vector<std::size_t>{0, 2, 4, 5, 1, 3}));
+  EXPECT_EQ(median_position(6), 2u);
+  EXPECT_EQ(median_position(7), 3u);
+  // best: clip 0 (rank 1); worst: the NaN clip 3; median: position 2, clip 4.
+  EXPECT_EQ(pick_examples(s, g, 3), (std::vector<std::size_t>{0, 4, 3}));
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ Fixture make_fixture(const std::string& root, const FixtureOptions& o) {
       {"DatasetType", "raw"},
       {"GeneratedBy",
        {{{"Name", "report-fixture"}, {"Version", "1.0"}, {"Description", "unit-test fixture"},
-         {"CodeURL", "https://example.org/not-linked"}}}}};
+         {"CodeURL", "https://example.org/not-linked"}, {"seed", 7}}}}};
   write_text(data / "dataset_description.json", description.dump(2));
 
   // Bank: item k has genre k % 10.

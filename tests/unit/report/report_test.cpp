@@ -120,7 +120,7 @@ TEST_F(ReportTest, WritesASelfContainedReport) {
   EXPECT_EQ(html.size(), stats.bytes);
   EXPECT_NE(html.find("<title>Report &lt;test&gt; &amp; co</title>"), std::string::npos);
   EXPECT_NE(html.find("b2m report test dataset"), std::string::npos);
-  EXPECT_NE(html.find("report-fixture 1.0 — unit-test fixture"), std::string::npos);
+  EXPECT_NE(html.find("report-fixture 1.0 — unit-test fixture (seed 7)"), std::string::npos);
   EXPECT_EQ(html.find("example.org"), std::string::npos);  // CodeURL is not shown
   EXPECT_NE(html.find("generation (untrained demo model)"), std::string::npos);
   EXPECT_NE(html.find("reference: chance"), std::string::npos);
