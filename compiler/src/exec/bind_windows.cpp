@@ -69,18 +69,25 @@ Value windows(const std::vector<const Value*>& a) {
   std::vector<PresentationWindow> ws = presentation_windows(events, length, step, drop_lead_in);
   const std::int64_t voxels = x.dims[1];
   HostTensor out = HostTensor::uninitialized(DType::F32, {static_cast<std::int64_t>(ws.size()), voxels});
+  // The scans of each window, clipped to its run: with a hemodynamic lag the
+  // last windows of a run reach past its end, and then average the scans
+  // that exist (at least half of the window's must).
+  std::vector<fmri::ScanRange> ranges;
   for (const auto& w : ws) {
     auto it = blocks.find(w.run);
     if (it == blocks.end()) fail("fmri.windows: the events name run {}, which has no scans in the data", w.run);
     fmri::ScanRange s = fmri::scans_covering(w.start_s, w.start_s + length, tr, lag);
-    if (s.first < 0 || s.first + s.count > it->second.length)
+    const std::int64_t first = std::max<std::int64_t>(s.first, 0);
+    const std::int64_t end = std::min<std::int64_t>(s.first + s.count, it->second.length);
+    if (2 * (end - first) < s.count)
       fail("fmri.windows: window {} of the event at {} s in run {} needs scans {}..{}, but the run has {} scans",
            w.window, events.onset[w.event], w.run, s.first, s.first + s.count - 1, it->second.length);
+    ranges.push_back({first, end - first});
   }
   parallel_for(ws.size(), 16, [&](std::size_t b, std::size_t e) {
     for (std::size_t i = b; i < e; ++i) {
       const auto& w = ws[i];
-      fmri::ScanRange s = fmri::scans_covering(w.start_s, w.start_s + length, tr, lag);
+      const fmri::ScanRange& s = ranges[i];
       const float* src = x.data<float>() + (blocks.at(w.run).first + s.first) * voxels;
       float* dst = out.data<float>() + static_cast<std::int64_t>(i) * voxels;
       std::fill(dst, dst + voxels, 0.0f);

@@ -329,6 +329,15 @@ class Interpreter {
         extra[kop->attr_str("into")] = groups;
       }
     }
+    // A kernel may create a dimension that none of its inputs has (a
+    // broadcast to [window, emb] shared by two consumers): its size is the
+    // one its size symbol already took elsewhere in the graph.
+    for (const auto& d : op.result->type.dims) {
+      if (extra.count(d.name)) continue;
+      if (d.size.is_const()) extra[d.name] = d.size.constant;
+      else if (auto s = symbols_.find(d.size.symbol); !d.size.symbol.empty() && s != symbols_.end())
+        extra[d.name] = s->second.first;
+    }
     try {
       set(op, Value::of_tensor(cpu::launch(k, fn, inputs, extra)));
     } catch (const Error& e) {

@@ -87,6 +87,7 @@ out "clip.npy" = w.clip
 out "wstim.npy" = w.stimulus
 out "wgenre.npy" = w.genre
 out "emb.npy" = music.embed_windows("ds", r.events)
+out "wlag.npy" = fmri.windows(r.bold, r.run, r.events, r.tr, lag=4.5).data
 )";
 
 std::vector<std::int64_t> ints(const fs::path& p) { return b2m::io::read_npy(p.string()).as_i64(); }
@@ -126,6 +127,7 @@ TEST(DatasetBindings, BidsWindowsAndEmbeddingsLineUp) {
   auto w = b2m::io::read_npy((res / "w.npy").string());
   ASSERT_EQ(w.shape(), (std::vector<std::size_t>{kept.size() * 4, voxels.size()}));
   auto wv = w.as_f32();
+  auto wlag = b2m::io::read_npy((res / "wlag.npy").string()).as_f32();
   auto clip = ints(res / "clip.npy"), wstim = ints(res / "wstim.npy"), wgenre = ints(res / "wgenre.npy");
   for (std::size_t e = 0; e < kept.size(); ++e)
     for (int k = 0; k < 4; ++k) {
@@ -136,6 +138,14 @@ TEST(DatasetBindings, BidsWindowsAndEmbeddingsLineUp) {
         double sum = 0;
         for (int t = first; t <= last; ++t) sum += bold_value(kept[e].run, t, voxels[j]);
         EXPECT_NEAR(wv[row * voxels.size() + j], sum / (last - first + 1), 1e-3) << "row " << row;
+      }
+      // With a 4.5 s lag the window moves 3 scans later; past the run's end
+      // it averages the scans that exist.
+      int lag_first = first + 3, lag_last = std::min(last + 3, kScans - 1);
+      for (std::size_t j = 0; j < voxels.size(); ++j) {
+        double sum = 0;
+        for (int t = lag_first; t <= lag_last; ++t) sum += bold_value(kept[e].run, t, voxels[j]);
+        EXPECT_NEAR(wlag[row * voxels.size() + j], sum / (lag_last - lag_first + 1), 1e-3) << "lagged row " << row;
       }
       EXPECT_EQ(clip[row], kept[e].clip);
       EXPECT_EQ(wstim[row], kept[e].stimulus);
