@@ -7,7 +7,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fmt/format.h>
 #include <memory>
 #include <mutex>
@@ -283,27 +285,32 @@ void require_same_grid(const Grid& expected, const std::string& expected_source,
        actual.describe());
 }
 
-void write_volume(const std::string& path, const Grid& grid, std::span<const float> values) {
+namespace {
+
+// Writes a NIfTI-1 image whose voxel buffer `fill` fills (nifticlib allocated
+// and zeroed), with the grid's affine as sform and qform, under a temporary
+// name in the same folder, then renames it. `opts` is the znz open mode
+// ("wb", or "wb1".."wb9" to choose the gzip level).
+void write_image(const std::string& path, const Grid& grid, std::int64_t volumes, int datatype, double tr_s,
+                 int xform_code, double slope, const std::function<void(void*)>& fill, const char* opts) {
   quiet_nifticlib();
-  if (static_cast<std::int64_t>(values.size()) != grid.num_voxels())
-    fail("cannot write '{}': {} values for a {}x{}x{} grid", path, values.size(), grid.shape[0],
-         grid.shape[1], grid.shape[2]);
   const bool gz = is_gzip_path(path);
   if (!gz && !(path.size() > 4 && path.compare(path.size() - 4, 4, ".nii") == 0))
     fail("cannot write '{}': the name must end in .nii or .nii.gz", path);
-  const std::int64_t dims[8] = {3, grid.shape[0], grid.shape[1], grid.shape[2], 1, 1, 1, 1};
-  NiftiImagePtr image(nifti_make_new_nim(dims, DT_FLOAT32, /*data_fill=*/1));
+  const std::int64_t dims[8] = {volumes > 1 || tr_s > 0 ? 4 : 3, grid.shape[0], grid.shape[1], grid.shape[2],
+                                volumes, 1, 1, 1};
+  NiftiImagePtr image(nifti_make_new_nim(dims, datatype, /*data_fill=*/1));
   if (!image) fail("cannot write '{}': nifticlib could not allocate the image", path);
-  std::copy(values.begin(), values.end(), static_cast<float*>(image->data));
+  fill(image->data);
 
   nifti_dmat44 m;
   for (int r = 0; r < 4; ++r)
     for (int c = 0; c < 4; ++c) m.m[r][c] = grid.affine(r, c);
-  image->sform_code = NIFTI_XFORM_SCANNER_ANAT;
+  image->sform_code = xform_code;
   image->sto_xyz = m;
   image->sto_ijk = nifti_dmat44_inverse(m);
   // The qform carries the rigid part so that qform-only readers agree.
-  image->qform_code = NIFTI_XFORM_SCANNER_ANAT;
+  image->qform_code = xform_code;
   nifti_dmat44_to_quatern(m, &image->quatern_b, &image->quatern_c, &image->quatern_d,
                           &image->qoffset_x, &image->qoffset_y, &image->qoffset_z, &image->dx,
                           &image->dy, &image->dz, &image->qfac);
@@ -312,6 +319,15 @@ void write_volume(const std::string& path, const Grid& grid, std::span<const flo
   image->pixdim[3] = image->dz;
   image->qto_xyz = m;
   image->xyz_units = NIFTI_UNITS_MM;
+  if (tr_s > 0) {
+    image->dt = tr_s;
+    image->pixdim[4] = tr_s;
+    image->time_units = NIFTI_UNITS_SEC;
+  }
+  if (slope != 0.0) {
+    image->scl_slope = slope;
+    image->scl_inter = 0.0;
+  }
   image->nifti_type = NIFTI_FTYPE_NIFTI1_1;
 
   const fs::path target(path);
@@ -322,7 +338,7 @@ void write_volume(const std::string& path, const Grid& grid, std::span<const flo
           .string();
   if (nifti_set_filenames(image.get(), temp.c_str(), /*check=*/0, /*set_byte_order=*/1) != 0)
     fail("cannot write '{}': bad file name", path);
-  nifti_image_write(image.get());
+  nifti_image_write_hdr_img(image.get(), /*write_data=*/1, opts);
   std::error_code ec;
   if (!fs::is_regular_file(temp, ec) || fs::file_size(temp, ec) < (gz ? 20u : 352u)) {
     fs::remove(temp, ec);
@@ -335,6 +351,56 @@ void write_volume(const std::string& path, const Grid& grid, std::span<const flo
     fs::remove(temp, ec);
     fail("cannot write '{}': renaming the temporary file failed: {}", path, ec.message());
   }
+}
+
+std::string gzip_mode(int level) { return fmt::format("wb{}", std::clamp(level, 1, 9)); }
+
+}  // namespace
+
+void write_volume(const std::string& path, const Grid& grid, std::span<const float> values) {
+  if (static_cast<std::int64_t>(values.size()) != grid.num_voxels())
+    fail("cannot write '{}': {} values for a {}x{}x{} grid", path, values.size(), grid.shape[0],
+         grid.shape[1], grid.shape[2]);
+  write_image(path, grid, 1, DT_FLOAT32, 0.0, NIFTI_XFORM_SCANNER_ANAT, 0.0,
+              [&](void* data) { std::copy(values.begin(), values.end(), static_cast<float*>(data)); }, "wb");
+}
+
+void write_bold(const std::string& path, const Grid& grid, std::int64_t volumes, double tr_s,
+                std::span<const float> data, const NiftiWriteOptions& options) {
+  if (volumes < 1 || static_cast<std::int64_t>(data.size()) != volumes * grid.num_voxels())
+    fail("cannot write '{}': {} values for {} volumes of a {}x{}x{} grid", path, data.size(), volumes,
+         grid.shape[0], grid.shape[1], grid.shape[2]);
+  if (!(tr_s > 0)) fail("cannot write '{}': the repetition time must be positive, got {}", path, tr_s);
+  const int xform = options.mni_space ? NIFTI_XFORM_MNI_152 : NIFTI_XFORM_SCANNER_ANAT;
+  const std::string mode = gzip_mode(options.compression_level);
+  if (!options.int16) {
+    write_image(path, grid, volumes, DT_FLOAT32, tr_s, xform, 0.0,
+                [&](void* out) { std::copy(data.begin(), data.end(), static_cast<float*>(out)); }, mode.c_str());
+    return;
+  }
+  float max_abs = 0.0f;
+  for (float v : data) {
+    if (!std::isfinite(v)) fail("cannot write '{}': the data holds a non-finite value", path);
+    max_abs = std::max(max_abs, std::fabs(v));
+  }
+  const double slope = max_abs > 0 ? static_cast<double>(max_abs) / 32767.0 : 1.0;
+  write_image(path, grid, volumes, DT_INT16, tr_s, xform, slope, [&](void* out) {
+    auto* q = static_cast<std::int16_t*>(out);
+    for (std::size_t i = 0; i < data.size(); ++i)
+      q[i] = static_cast<std::int16_t>(std::lround(std::clamp(data[i] / slope, -32767.0, 32767.0)));
+  }, mode.c_str());
+}
+
+void write_mask(const std::string& path, const Mask& mask, const NiftiWriteOptions& options) {
+  const int xform = options.mni_space ? NIFTI_XFORM_MNI_152 : NIFTI_XFORM_SCANNER_ANAT;
+  const std::string mode = gzip_mode(std::max(options.compression_level, 6));
+  write_image(path, mask.grid, 1, DT_UINT8, 0.0, xform, 0.0, [&](void* out) {
+    auto* q = static_cast<std::uint8_t*>(out);
+    for (std::int64_t v : mask.voxels) {
+      if (v < 0 || v >= mask.grid.num_voxels()) fail("cannot write '{}': mask voxel {} outside the grid", path, v);
+      q[v] = 1;
+    }
+  }, mode.c_str());
 }
 
 void write_masked_map(const std::string& path, const Mask& mask, std::span<const float> values) {

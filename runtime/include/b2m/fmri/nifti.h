@@ -93,4 +93,25 @@ void write_volume(const std::string& path, const Grid& grid, std::span<const flo
 // Scatters one value per mask voxel into a full grid (0 elsewhere) and writes it.
 void write_masked_map(const std::string& path, const Mask& mask, std::span<const float> values);
 
+// How write_bold / write_mask store their data.
+struct NiftiWriteOptions {
+  // sform/qform code: NIFTI_XFORM_MNI_152 (4) for data in MNI space, else
+  // NIFTI_XFORM_SCANNER_ANAT (1).
+  bool mni_space = false;
+  // Bold only: int16 with a per-file scl_slope (max |value| -> 32767) instead of float32.
+  bool int16 = false;
+  // gzip level for .nii.gz (1 fast .. 9 small).
+  int compression_level = 1;
+};
+
+// Writes a 4D float series: `data` holds `volumes` volumes of grid.num_voxels()
+// values each (file order, volume slowest); pixdim[4] = tr_s with xyzt_units
+// seconds + millimetres; the grid's affine as sform and qform. Atomic like
+// write_volume.
+void write_bold(const std::string& path, const Grid& grid, std::int64_t volumes, double tr_s,
+                std::span<const float> data, const NiftiWriteOptions& options = {});
+
+// Writes a uint8 mask (1 inside, 0 outside) on the mask's grid. Atomic.
+void write_mask(const std::string& path, const Mask& mask, const NiftiWriteOptions& options = {});
+
 }  // namespace b2m::fmri
