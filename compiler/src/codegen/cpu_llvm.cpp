@@ -6,6 +6,7 @@
 // flags, so results match a scalar evaluation exactly (accumulations over the
 // innermost dimension therefore stay scalar; the reduction order the loop
 // form chooses streams outer dimensions instead).
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -17,6 +18,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/MC/TargetRegistry.h>
@@ -96,6 +98,7 @@ class KernelEmitter {
     for (const auto& in : k_.inputs) all.push_back(&in);
     all.push_back(&k_.output);
     for (const auto& s : k_.accumulators) all.push_back(&s);
+    for (const auto& l : k_.index_lists) all.push_back(&l.buffer);
     int dim_index = 0;
     for (std::size_t i = 0; i < all.size(); ++i) {
       BufferInfo info;
@@ -115,6 +118,7 @@ class KernelEmitter {
       }
       buffers_[all[i]->name] = info;
     }
+    alias_scopes(all);
     nodes(k_.body);
     llvm::Value* err = b_.CreateLoad(b_.getInt32Ty(), error_local_);
     llvm::Value* old = b_.CreateLoad(b_.getInt32Ty(), error_);
@@ -158,15 +162,34 @@ class KernelEmitter {
       case loops::Node::Kind::Loop: {
         llvm::Value* lo = n.chunk ? begin_ : b_.getInt64(0);
         llvm::Value* hi = n.chunk ? end_ : extents_.at(n.var);
-        loop(n.var, lo, hi, [&] { nodes(n.body); });
+        loop(n.var, lo, hi, [&] { nodes(n.body); }, force_vectorize(n));
         break;
       }
       case loops::Node::Kind::Inst: inst(n.inst); break;
     }
   }
 
+  // An innermost loop that gathers (take, compress) is vectorized even where
+  // LLVM's cost model prefers scalar code for vector gathers: measured faster
+  // here. Only when every store indexes by the loop variable, so no
+  // floating-point sum is carried across iterations (forcing vectorization
+  // would also allow reassociating such sums and change results).
+  static bool force_vectorize(const loops::Node& loop) {
+    bool gathers = false;
+    for (const auto& n : loop.body) {
+      if (n.kind != loops::Node::Kind::Inst) return false;  // not innermost
+      const loops::Inst& i = n.inst;
+      if (i.kind == loops::Inst::Kind::Load)
+        for (const auto& ix : i.index) gathers |= ix.scalar >= 0;
+      if (i.kind == loops::Inst::Kind::Store &&
+          std::none_of(i.index.begin(), i.index.end(), [&](const loops::Index& ix) { return ix.var == loop.var && ix.scalar < 0; }))
+        return false;
+    }
+    return gathers;
+  }
+
   template <typename Body>
-  void loop(const std::string& var, llvm::Value* lo, llvm::Value* hi, Body&& body) {
+  void loop(const std::string& var, llvm::Value* lo, llvm::Value* hi, Body&& body, bool vectorize = false) {
     llvm::BasicBlock* pre = b_.GetInsertBlock();
     auto* header = llvm::BasicBlock::Create(ctx_, var + ".loop", fn_);
     auto* inner = llvm::BasicBlock::Create(ctx_, var + ".body", fn_);
@@ -182,10 +205,49 @@ class KernelEmitter {
     body();
     llvm::Value* next = b_.CreateAdd(iv, b_.getInt64(1), var + ".next", true, true);
     iv->addIncoming(next, b_.GetInsertBlock());
-    b_.CreateBr(header);
+    llvm::BranchInst* latch = b_.CreateBr(header);
+    if (vectorize) {
+      llvm::Metadata* enable[] = {llvm::MDString::get(ctx_, "llvm.loop.vectorize.enable"),
+                                  llvm::ConstantAsMetadata::get(b_.getTrue())};
+      auto tmp = llvm::MDNode::getTemporary(ctx_, {});
+      llvm::Metadata* ops[] = {tmp.get(), llvm::MDNode::get(ctx_, enable)};
+      llvm::MDNode* id = llvm::MDNode::getDistinct(ctx_, ops);
+      id->replaceOperandWith(0, id);
+      latch->setMetadata(llvm::LLVMContext::MD_loop, id);
+    }
     b_.SetInsertPoint(exit);
     if (saved) vars_[var] = saved;
     else vars_.erase(var);
+  }
+
+  // Buffers do not overlap, except inputs with each other (the same tensor
+  // may be passed twice), which are only read: the output and every scratch
+  // buffer get their own alias scope, all read-only buffers share one. This
+  // lets LLVM vectorize loops that gather (whose addresses it cannot bound
+  // for run-time overlap checks) and drops those checks elsewhere.
+  void alias_scopes(const std::vector<const loops::Buffer*>& all) {
+    llvm::MDBuilder mdb(ctx_);
+    llvm::MDNode* domain = mdb.createAnonymousAliasScopeDomain("b2m.buffers");
+    llvm::MDNode* readonly = mdb.createAnonymousAliasScope(domain, "inputs");
+    std::map<std::string, llvm::MDNode*> scope;
+    for (const auto* b : all) scope[b->name] = readonly;
+    scope[k_.output.name] = mdb.createAnonymousAliasScope(domain, k_.output.name);
+    for (const auto& a : k_.accumulators) scope[a.name] = mdb.createAnonymousAliasScope(domain, a.name);
+    std::vector<llvm::MDNode*> distinct_scopes = {readonly, scope[k_.output.name]};
+    for (const auto& a : k_.accumulators) distinct_scopes.push_back(scope[a.name]);
+    for (const auto& [name, sc] : scope) {
+      std::vector<llvm::Metadata*> others;
+      for (auto* o : distinct_scopes)
+        if (o != sc) others.push_back(o);
+      scope_md_[name] = {llvm::MDNode::get(ctx_, {sc}), llvm::MDNode::get(ctx_, others)};
+    }
+  }
+
+  void set_alias(llvm::Instruction* i, const std::string& buffer) {
+    auto it = scope_md_.find(buffer);
+    if (it == scope_md_.end()) return;
+    i->setMetadata(llvm::LLVMContext::MD_alias_scope, it->second.first);
+    i->setMetadata(llvm::LLVMContext::MD_noalias, it->second.second);
   }
 
   // Element pointer of a load/store, with the index made safe: guarded
@@ -199,9 +261,11 @@ class KernelEmitter {
       llvm::Value* v;
       if (ix.scalar >= 0) {
         v = b_.CreateSExtOrTrunc(scalars_.at(ix.scalar), b_.getInt64Ty());
-        llvm::Value* bad = b_.CreateOr(b_.CreateICmpSLT(v, b_.getInt64(0)), b_.CreateICmpSGE(v, buf.sizes[j]));
-        record_error(bad);
-        v = b_.CreateSelect(bad, b_.getInt64(0), v);
+        if (!ix.trusted) {
+          llvm::Value* bad = b_.CreateOr(b_.CreateICmpSLT(v, b_.getInt64(0)), b_.CreateICmpSGE(v, buf.sizes[j]));
+          record_error(bad);
+          v = b_.CreateSelect(bad, b_.getInt64(0), v);
+        }
       } else {
         v = vars_.at(ix.var);
         if (ix.offset != 0) {
@@ -228,7 +292,9 @@ class KernelEmitter {
     using K = loops::Inst::Kind;
     switch (i.kind) {
       case K::Load: {
-        llvm::Value* v = b_.CreateLoad(memory_type(i.dtype), address(i));
+        llvm::LoadInst* ld = b_.CreateLoad(memory_type(i.dtype), address(i));
+        set_alias(ld, i.buffer);
+        llvm::Value* v = ld;
         if (i.dtype == DType::Bool) v = b_.CreateICmpNE(v, b_.getInt8(0));
         scalars_[i.result] = v;
         return;
@@ -236,7 +302,7 @@ class KernelEmitter {
       case K::Store: {
         llvm::Value* v = scalars_.at(i.args[0]);
         if (i.dtype == DType::Bool) v = b_.CreateZExt(v, b_.getInt8Ty());
-        b_.CreateStore(v, address(i));
+        set_alias(b_.CreateStore(v, address(i)), i.buffer);
         return;
       }
       case K::Const: {
@@ -376,6 +442,7 @@ class KernelEmitter {
   llvm::Function* fn_ = nullptr;
   llvm::Value *begin_ = nullptr, *end_ = nullptr, *error_ = nullptr, *error_local_ = nullptr;
   std::map<std::string, BufferInfo> buffers_;
+  std::map<std::string, std::pair<llvm::MDNode*, llvm::MDNode*>> scope_md_;  // alias.scope, noalias
   std::map<std::string, llvm::Value*> extents_;
   std::map<std::string, llvm::Value*> vars_;
   std::map<int, llvm::Value*> scalars_;

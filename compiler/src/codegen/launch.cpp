@@ -63,6 +63,26 @@ HostTensor launch(const loops::Kernel& k, KernelFn fn, const std::vector<const H
              it->second, k.name, inputs[i]->dims[j], k.inputs[i].name);
     }
   }
+  // Index lists of masks (fused compress): the true positions, in order;
+  // their length is the size of the compressed dimension.
+  std::vector<HostTensor> lists;
+  for (const auto& l : k.index_lists) {
+    const HostTensor& mask = *inputs.at(l.mask_input);
+    if (mask.dtype != DType::Bool || mask.dims.size() != 1)
+      fail("input '{}' of kernel @{} must be a 1-D bool mask", k.inputs[l.mask_input].name, k.name);
+    std::int64_t n = 0;
+    const auto* m = mask.data<std::uint8_t>();
+    for (std::int64_t i = 0; i < mask.size(); ++i) n += m[i] != 0;
+    HostTensor idx = HostTensor::uninitialized(DType::I64, {n});
+    auto* p = idx.data<std::int64_t>();
+    for (std::int64_t i = 0; i < mask.size(); ++i)
+      if (m[i]) *p++ = i;
+    const std::string& dim = l.buffer.type.dims.at(0).name;
+    auto [it, inserted] = sizes.emplace(dim, n);
+    if (!inserted && it->second != n)
+      fail("dimension '{}' of kernel @{} has size {}, but its mask keeps {}", dim, k.name, it->second, n);
+    lists.push_back(std::move(idx));
+  }
   auto shape_of = [&](const Type& t) {
     std::vector<std::int64_t> dims;
     for (const auto& d : t.dims) {
@@ -89,6 +109,10 @@ HostTensor launch(const loops::Kernel& k, KernelFn fn, const std::vector<const H
   for (auto& s : scratch) {
     buffers.push_back(s.bytes.data());
     dims.insert(dims.end(), s.dims.begin(), s.dims.end());
+  }
+  for (auto& l : lists) {
+    buffers.push_back(l.bytes.data());
+    dims.insert(dims.end(), l.dims.begin(), l.dims.end());
   }
 
   std::string par = parallel_dim(k.body);

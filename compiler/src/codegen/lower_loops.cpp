@@ -7,6 +7,7 @@
 // range check; elementwise ops become one scalar instruction each; kernel
 // inputs become loads. Reductions accumulate into float64 scratch buffers
 // (max/min/argmax into typed ones) and are finished in the epilogue nest.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -23,7 +24,7 @@ using Binding = std::map<std::string, Index>;
 std::string binding_key(const Binding& b) {
   std::string k;
   for (const auto& [d, i] : b) k += d + "=" + i.var + (i.offset ? std::to_string(i.offset) : "") +
-                                    (i.scalar >= 0 ? "#" + std::to_string(i.scalar) : "") + ";";
+                                    (i.scalar >= 0 ? "#" + std::to_string(i.scalar) : "") + (i.trusted ? "!" : "") + ";";
   return k;
 }
 
@@ -43,15 +44,28 @@ class KernelLowering {
     // Buffers are named after the values they hold; unnamed or clashing ones
     // get positional names.
     std::set<std::string> used = {"out", "acc", "acc2", "count"};
+    // A dimension created by a compress keeps its operand's dimension name
+    // but not its size: it gets its own loop variable, `<dim>.kept`, which
+    // also names it in the kernel's buffers (the launcher binds sizes by name).
+    for (const auto& op : f_.body) {
+      if (op->id != OpId::Compress) continue;
+      const Dim* d = op->result->type.find_dim(op->attr_str("along"));
+      if (!d || loop_var(*d) != d->name) continue;
+      std::string var = d->name + ".kept";
+      while (std::any_of(kept_.begin(), kept_.end(), [&](const Dim& e) { return e.name == var; })) var += "'";
+      kept_.push_back(Dim{var, d->size});
+      kept_of_.push_back(*d);
+    }
     for (std::size_t i = 0; i < f_.args.size(); ++i) {
       std::string n = f_.args[i]->name;
       bool numeric = n.empty() || n.find_first_not_of("0123456789") == std::string::npos;
       if (numeric || used.count(n)) n = "in" + std::to_string(i);
       used.insert(n);
       buffer_of_[f_.args[i].get()] = n;
-      k.inputs.push_back(Buffer{n, f_.args[i]->type});
+      input_index_[f_.args[i].get()] = i;
+      k.inputs.push_back(Buffer{n, renamed(f_.args[i]->type)});
     }
-    k.output = Buffer{"out", f_.result};
+    k.output = Buffer{"out", renamed(f_.result)};
     const ir::Op& ret = *f_.body.back();
     const ir::Value* root = ret.operands.at(0);
     for (const auto& op : f_.body)
@@ -59,7 +73,7 @@ class KernelLowering {
     if (!red_.op) {
       k.kind = "elementwise";
       const Type& t = f_.result;
-      std::string parallel = t.rank() ? t.dims[0].name : "";
+      std::string parallel = t.rank() ? loop_var(t.dims[0]) : "";
       Node par;
       par.kind = Node::Kind::Parallel;
       par.var = parallel;
@@ -77,6 +91,19 @@ class KernelLowering {
   }
 
  private:
+  // The loop variable of a dimension: its name, or `<name>.kept` for a
+  // dimension created by a compress in this kernel.
+  std::string loop_var(const Dim& d) const {
+    for (std::size_t i = 0; i < kept_of_.size(); ++i)
+      if (kept_of_[i] == d) return kept_[i].name;
+    return d.name;
+  }
+
+  Type renamed(Type t) const {
+    for (auto& d : t.dims) d.name = loop_var(d);
+    return t;
+  }
+
   // Builds loops over `dims` (in order); the dimension `parallel` iterates
   // over the current chunk only. Calls `fill` with the innermost body.
   template <typename Fill>
@@ -89,10 +116,10 @@ class KernelLowering {
     }
     Node loop;
     loop.kind = Node::Kind::Loop;
-    loop.var = dims[i].name;
+    loop.var = loop_var(dims[i]);
     loop.extent = dims[i].size;
-    loop.chunk = dims[i].name == parallel;
-    b[dims[i].name] = Index{dims[i].name, 0, -1};
+    loop.chunk = loop.var == parallel;
+    b[dims[i].name] = Index{loop.var, 0, -1};
     nest_into(loop.body, dims, i + 1, parallel, b, fill);
     out.push_back(std::move(loop));
   }
@@ -156,7 +183,7 @@ class KernelLowering {
     l.index = indices(t, b, at);
     for (const auto& i : l.index) {
       l.guarded |= i.offset != 0;
-      l.checked |= i.scalar >= 0;
+      l.checked |= i.scalar >= 0 && !i.trusted;
     }
     emit(body, l);
     return l.result;
@@ -218,7 +245,7 @@ class KernelLowering {
         in.result = new_scalar();
         in.dtype = DType::Bool;
         in.index = {inner[along]};
-        in.buffer = along;
+        in.buffer = inner[along].var;  // the loop variable: its extent bounds the shift
         emit(body, in);
         int zero = constant(body, v->type.dtype, is_float(v->type.dtype) ? ir::Attr::of_float(0) : ir::Attr::of_int(0));
         return op(body, OpId::Select, v->type.dtype, {in.result, val, zero});
@@ -234,6 +261,31 @@ class KernelLowering {
           inner[d.name] = d.name == along ? Index{along, 0, i} : b.at(d.name);
         return scalar(o.operands[0], inner, body);
       }
+      case OpId::Compress: {
+        // A gather through the index list of the mask's true positions.
+        std::string along = o.attr_str("along");
+        const ir::Value* mask = o.operands[1];
+        auto in = input_index_.find(mask);
+        if (in == input_index_.end() || mask->type.rank() != 1) {
+          fail(&o, "the mask of a fused compress must be a 1-D kernel input");
+          return constant(body, v->type.dtype, ir::Attr::of_int(0));
+        }
+        const Dim& kept = *v->type.find_dim(along);
+        std::string list = index_list(in->second, kept);
+        Inst l;
+        l.kind = Inst::Kind::Load;
+        l.result = new_scalar();
+        l.dtype = DType::I64;
+        l.buffer = list;
+        l.index = {b.at(along)};
+        l.guarded = b.at(along).offset != 0;
+        emit(body, l);
+        Binding inner = b;
+        // The list holds positions of the mask, whose dimension the launcher
+        // binds to the operand's: in range, no check needed.
+        inner[along] = Index{along, 0, l.result, true};
+        return scalar(o.operands[0], inner, body);
+      }
       case OpId::Cast:
         return op(body, OpId::Cast, v->type.dtype, {scalar(o.operands[0], b, body)});
       default: break;
@@ -245,6 +297,19 @@ class KernelLowering {
     std::vector<int> args;
     for (const auto* operand : o.operands) args.push_back(scalar(operand, b, body));
     return op(body, o.id, v->type.dtype, args);
+  }
+
+  // The index list of kernel input `mask` (its true positions), created once.
+  std::string index_list(std::size_t mask, const Dim& kept) {
+    for (const auto& l : k_->index_lists)
+      if (l.mask_input == mask && l.buffer.type.dims[0].size == kept.size) return l.buffer.name;
+    IndexList l;
+    l.mask_input = mask;
+    l.buffer.name = k_->inputs[mask].name + ".idx";
+    if (!k_->index_lists.empty()) l.buffer.name += std::to_string(k_->index_lists.size());
+    l.buffer.type = Type::tensor(DType::I64, {Dim{loop_var(kept), kept.size}});
+    k_->index_lists.push_back(l);
+    return l.buffer.name;
   }
 
   Buffer& accumulator(const std::string& name, DType dt, const Type& shape) {
@@ -391,6 +456,9 @@ class KernelLowering {
   int finished_reduction_ = -1;
   std::map<std::string, int> memo_;
   std::map<const ir::Value*, std::string> buffer_of_;
+  std::map<const ir::Value*, std::size_t> input_index_;
+  std::vector<Dim> kept_;     // loop variables of compressed dimensions...
+  std::vector<Dim> kept_of_;  // ...and the dimensions they stand for
   bool ok_ = true;
 };
 
@@ -405,6 +473,7 @@ class Hoister {
  public:
   explicit Hoister(const Kernel& k) {
     for (const auto& in : k.inputs) inputs_.insert(in.name);
+    for (const auto& l : k.index_lists) inputs_.insert(l.buffer.name);
   }
 
   void run(std::vector<Node>& body) {
@@ -456,7 +525,8 @@ class Hoister {
       if (ix.var == var || (ix.scalar >= 0 && variant.count(ix.scalar))) return false;
     switch (i.kind) {
       case Inst::Kind::Store: return false;
-      case Inst::Kind::Load: return inputs_.count(i.buffer) > 0 && !i.guarded;
+      // Guarded indices are clamped into range: such loads are safe anywhere.
+      case Inst::Kind::Load: return inputs_.count(i.buffer) > 0;
       case Inst::Kind::Position: return i.buffer != var;
       case Inst::Kind::InRange: return i.index.empty() || i.index[0].var != var;
       default: return true;  // Const, Extent, Op: pure
@@ -557,6 +627,8 @@ std::string print_kernel(const Kernel& k) {
     out += (i ? ", %" : "%") + k.inputs[i].name + ": " + k.inputs[i].type.str();
   out += ") -> %out: " + k.output.type.str() + " {\n";
   for (const auto& a : k.accumulators) out += "  scratch %" + a.name + ": " + a.type.str() + "\n";
+  for (const auto& l : k.index_lists)
+    out += "  index %" + l.buffer.name + ": " + l.buffer.type.str() + " = nonzero %" + k.inputs[l.mask_input].name + "\n";
   print_nodes(out, k.body, 1);
   return out + "}\n";
 }

@@ -606,6 +606,11 @@ void run(const ir::Module& m, const std::vector<loops::Kernel>& kernels, const K
   // (a third of the run time on these VMs otherwise).
   mallopt(M_MMAP_THRESHOLD, 512 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // glibc caps M_MMAP_THRESHOLD at 32 MiB (the call above is refused), so
+  // blocks above that go back to the kernel when freed: keep up to a quarter
+  // of the memory (at most 4 GiB) of them for reuse instead.
+  std::size_t phys = static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  set_large_block_cache(std::min<std::size_t>(phys / 4, std::size_t(4) << 30));
   Interpreter(m, kernels, lookup, opts, sources).run();
 }
 

@@ -13,9 +13,11 @@
 //     the reduced dimension needs it complete first: the reduction is
 //     materialized;
 //   - the group stays under kMaxGroupOps ops, so compile time is bounded.
-// Elementwise, broadcast and index-remapping (take, shift) producers can
-// always be indexed from the consumer's loop. `compress` changes sizes by a
-// data-dependent amount and stays a group of its own. Constants are copied
+// Elementwise, broadcast and index-remapping (take, shift, compress) producers
+// can always be indexed from the consumer's loop. `compress` is a gather
+// through the list of the mask's true positions, which the launcher builds
+// before the kernel runs: its mask must be a kernel input (a computed mask is
+// materialized), and it is not fused with reductions. Constants are copied
 // into every kernel that uses them. Opaque ops (matmul, runtime calls, I/O)
 // are never fused.
 //
@@ -40,7 +42,6 @@ bool is_constant(const ir::Op& op) {
 
 bool is_fusible(const ir::Op& op) {
   if (is_constant(op)) return false;  // copied into kernels instead
-  if (op.id == OpId::Compress) return false;
   if (op.id == OpId::Concat) return false;  // strings are not kernel values
   FusionKind k = op.info().fusion;
   return k != FusionKind::Opaque && op.result && op.result->type.is_tensor();
@@ -84,6 +85,7 @@ class FusePass : public Pass {
     std::vector<ir::Op*> ops;  // in program order once complete
     ir::Op* root = nullptr;
     bool has_reduction = false;
+    bool has_compress = false;
   };
 
   void remark(const ir::Op& producer, const ir::Op& consumer, const std::string& why) {
@@ -164,6 +166,7 @@ class FusePass : public Pass {
       }
       groups[join].ops.push_back(&op);
       groups[join].has_reduction |= is_reduction(op);
+      groups[join].has_compress |= op.id == OpId::Compress;
       group_of[&op] = join;
     }
     if (groups.empty()) return false;
@@ -177,9 +180,11 @@ class FusePass : public Pass {
     });
     bool changed = false;
     for (auto& g : groups) {
-      // A rename alone is a view of its operand, not work for a kernel.
+      // A rename alone is a view of its operand, not work for a kernel; a
+      // compress alone stays an op, which the executor runs as a row copy.
       bool only_views = std::all_of(g.ops.begin(), g.ops.end(), [](const ir::Op* op) { return op->id == OpId::Rename; });
-      if (only_views) continue;
+      bool lone_compress = g.ops.size() == 1 && g.ops[0]->id == OpId::Compress;
+      if (only_views || lone_compress) continue;
       outline(f, m, g);
       changed = true;
     }
@@ -196,8 +201,13 @@ class FusePass : public Pass {
   std::string can_join(const ir::Op& producer, const Group& g) {
     if (g.ops.size() >= kMaxGroupOps)
       return "the kernel reached its size limit of " + std::to_string(kMaxGroupOps) + " ops";
-    if (g.root->id == OpId::Compress) return "compress changes sizes by a data-dependent amount";
-    if (!is_reduction(producer) && !is_cheap(producer) && consumer_reindexes(producer, g) &&
+    if (is_mask_of_compress(producer, g))
+      return "it is the mask of a fused compress, whose index list is built from a materialized mask before the "
+             "kernel runs";
+    if (producer.id == OpId::Compress && g.has_reduction)
+      return "a compress is not fused with a reduction";
+    if (is_reduction(producer) && g.has_compress) return "a reduction is not fused with a compress";
+    if (!is_reduction(producer) && !is_cheap(producer) && consumer_repeats(producer, g) &&
         !producer.result->type.same_layout(g.root->result->type))
       return std::string("the kernel reads ") + producer.name() + "'s result through a gather or broadcast " +
              "over a larger loop: computing it once over " + dims_str(producer.result->type) +
@@ -217,6 +227,23 @@ class FusePass : public Pass {
     return {};
   }
 
+  static bool is_mask_of_compress(const ir::Op& producer, const Group& g) {
+    for (const ir::Op* op : g.ops)
+      if (op->id == OpId::Compress && op->operands[1] == producer.result.get()) return true;
+    return false;
+  }
+
+  // Whether a consumer of `producer` inside g may read one of its elements
+  // for several elements of the loop (broadcast, take): then a non-trivial
+  // producer on a smaller domain would be recomputed. Shift, compress and
+  // rename read each element at most once.
+  static bool consumer_repeats(const ir::Op& producer, const Group& g) {
+    for (const ir::Op* op : g.ops)
+      for (const auto* v : op->operands)
+        if (v == producer.result.get() && (op->id == OpId::Broadcast || op->id == OpId::Take)) return true;
+    return false;
+  }
+
   // Whether a consumer of `producer` inside g reads it at other indices than
   // the loop's own (broadcast, take, shift): then a fused reduction would be
   // recomputed per element.
@@ -224,7 +251,8 @@ class FusePass : public Pass {
     for (const ir::Op* op : g.ops)
       for (const auto* v : op->operands)
         if (v == producer.result.get() &&
-            (op->id == OpId::Broadcast || op->id == OpId::Take || op->id == OpId::Shift || op->id == OpId::Rename))
+            (op->id == OpId::Broadcast || op->id == OpId::Take || op->id == OpId::Shift || op->id == OpId::Rename ||
+             op->id == OpId::Compress))
           return true;
     return false;
   }
@@ -237,10 +265,12 @@ class FusePass : public Pass {
     kernel->result = g.root->result->type;
     std::map<const ir::Value*, ir::Value*> map;
     std::vector<ir::Value*> inputs;
-    auto input = [&](ir::Value* v) -> ir::Value* {
+    // A fused compress's mask is always a kernel input (its index list is
+    // built from the buffer before the kernel runs), even when constant.
+    auto input = [&](ir::Value* v, bool keep_as_input) -> ir::Value* {
       auto it = map.find(v);
       if (it != map.end()) return it->second;
-      if (v->def && is_constant(*v->def)) {
+      if (v->def && is_constant(*v->def) && !keep_as_input) {
         // Constants are copied into the kernel.
         auto c = ir::make_op(v->def->id, {}, v->type, v->def->loc);
         c->attrs = v->def->attrs;
@@ -263,7 +293,8 @@ class FusePass : public Pass {
     };
     for (ir::Op* op : g.ops) {
       std::vector<ir::Value*> operands;
-      for (auto* v : op->operands) operands.push_back(input(v));
+      for (std::size_t i = 0; i < op->operands.size(); ++i)
+        operands.push_back(input(op->operands[i], op->id == OpId::Compress && i == 1));
       auto copy = ir::make_op(op->id, operands, op->result->type, op->loc);
       copy->attrs = op->attrs;
       copy->parent = kernel.get();

@@ -8,7 +8,8 @@
 //             int32_t* error)
 //
 // `buffers` holds the data pointers of the inputs (in order), then the output,
-// then the scratch buffers; every buffer is dense, row-major. `dims` holds the
+// then the scratch buffers, then the index lists (a fused compress's true
+// positions, built by the launcher); every buffer is dense, row-major. `dims` holds the
 // sizes of every buffer's dimensions, buffer after buffer. The kernel computes
 // the chunk [begin, end) of its parallel (outermost output) dimension, so the
 // runtime's thread pool splits the work; a kernel without one ignores them.

@@ -26,6 +26,7 @@ struct Index {
   std::string var;        // loop variable (dimension name)
   std::int64_t offset = 0;
   int scalar = -1;        // >= 0: index given by this scalar (an indirect gather)
+  bool trusted = false;   // the scalar is in range by construction (a compress's index list)
 };
 
 struct Inst {
@@ -58,11 +59,21 @@ struct Buffer {
   Type type;
 };
 
+// The positions where a bool mask (a kernel input, 1-D) is true, in order:
+// built by the launcher before the kernel runs (a fused `compress` gathers
+// through it). Its one dimension is the compressed dimension, whose size is
+// the number of true entries.
+struct IndexList {
+  Buffer buffer;            // i64[<compressed dim>]
+  std::size_t mask_input;   // index into Kernel::inputs
+};
+
 struct Kernel {
   std::string name;
   std::vector<Buffer> inputs;
   Buffer output;                     // "out"
   std::vector<Buffer> accumulators;  // scratch, e.g. float64 sums for var
+  std::vector<IndexList> index_lists; // after the scratch buffers in the ABI
   std::vector<Node> body;
   int num_scalars = 0;
   std::string kind;                  // "elementwise" or "reduce"
