@@ -156,6 +156,7 @@ class KernelEmitter {
       case loops::Node::Kind::Parallel: {
         // The runtime gives this call the chunk [begin, end) of `var`.
         parallel_var_ = n.var;
+        vars_[n.var + ".begin"] = begin_;  // the chunk's first index (per-chunk entries of scratch buffers)
         nodes(n.body);
         break;
       }

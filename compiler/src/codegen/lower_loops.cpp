@@ -9,6 +9,7 @@
 // (max/min/argmax into typed ones) and are finished in the epilogue nest.
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -346,6 +347,15 @@ class KernelLowering {
     accumulator("acc", acc_dt, acc_shape);
     if (r.id == OpId::ReduceVar) accumulator("acc2", DType::F64, acc_shape);
     if (r.id == OpId::SegmentMean) accumulator("count", DType::F64, acc_shape);
+    // A group's count depends on the ids only: when the result is [into,
+    // parallel] and the ids run along `over` alone, each chunk counts its rows
+    // once per row (not per element) into column `<parallel>.begin` of the
+    // count buffer, the first column of its own chunk (so chunks never share
+    // an entry), and the finish divides by that column.
+    const ir::Value* ids = segment ? r.operands[1] : nullptr;
+    const bool row_counts = r.id == OpId::SegmentMean && !parallel.empty() && out.rank() == 2 &&
+                            out.find_dim(red_.into) && ids->type.rank() == 1 && ids->type.dims[0].name == red_.over;
+    const Index chunk_begin{parallel + ".begin", 0, -1};
     Type acc_t = acc_shape;
     acc_t.dtype = acc_dt;
     Type f64_t = acc_shape;
@@ -407,7 +417,7 @@ class KernelLowering {
             int c2 = load(b, "acc2", f64_t, obind, &r);
             store(b, "acc2", f64_t, obind, op(b, OpId::Add, DType::F64, {c2, sq}));
           }
-          if (r.id == OpId::SegmentMean) {
+          if (r.id == OpId::SegmentMean && !row_counts) {
             int c = load(b, "count", f64_t, obind, &r);
             int one = constant(b, DType::F64, ir::Attr::of_float(1));
             store(b, "count", f64_t, obind, op(b, OpId::Add, DType::F64, {c, one}));
@@ -415,6 +425,33 @@ class KernelLowering {
         }
       }
     });
+    if (row_counts) {
+      // At the start of the `over` loop's body: count[ids[over], begin] += 1.
+      std::vector<Node>* at = nullptr;
+      std::function<void(std::vector<Node>&)> find = [&](std::vector<Node>& nodes) {
+        for (auto& n : nodes)
+          if (n.kind == Node::Kind::Loop && n.var == red_.over) at = &n.body;
+          else if (n.kind != Node::Kind::Inst && !at) find(n.body);
+      };
+      find(body);
+      if (!at) {
+        fail(&r, "no loop over '" + red_.over + "' to count groups in");
+      } else {
+        std::vector<Node> counting;
+        memo_.clear();
+        Binding ib;
+        ib[red_.over] = Index{red_.over, 0, -1};
+        int g = scalar(ids, ib, counting);
+        Binding cb;
+        cb[red_.into] = Index{red_.into, 0, g};
+        cb[parallel] = chunk_begin;
+        int c = load(counting, "count", f64_t, cb, &r);
+        int one = constant(counting, DType::F64, ir::Attr::of_float(1));
+        store(counting, "count", f64_t, cb, op(counting, OpId::Add, DType::F64, {c, one}));
+        at->insert(at->begin(), std::make_move_iterator(counting.begin()), std::make_move_iterator(counting.end()));
+        memo_.clear();
+      }
+    }
     // 3. finish (mean, variance) and apply the epilogue.
     if (!arg) {
       nest(body, out.dims, parallel, [&](std::vector<Node>& b, const Binding& bind) {
@@ -436,7 +473,9 @@ class KernelLowering {
             value = op(b, OpId::Sub, DType::F64, {m2, mm});
           }
         } else if (r.id == OpId::SegmentMean) {
-          int c = load(b, "count", f64_t, bind, &r);
+          Binding cb = bind;
+          if (row_counts) cb[parallel] = chunk_begin;
+          int c = load(b, "count", f64_t, cb, &r);
           value = op(b, OpId::Div, DType::F64, {acc, c});
         }
         if (acc_dt != out.dtype) value = op(b, OpId::Cast, out.dtype, {value});

@@ -332,11 +332,15 @@ class Interpreter {
     // A kernel may create a dimension that none of its inputs has (a
     // broadcast to [window, emb] shared by two consumers): its size is the
     // one its size symbol already took elsewhere in the graph.
-    for (const auto& d : op.result->type.dims) {
-      if (extra.count(d.name)) continue;
-      if (d.size.is_const()) extra[d.name] = d.size.constant;
+    // (Named as in the kernel's output buffer: a dimension made by a fused
+    // compress is `<dim>.kept` there.)
+    for (std::size_t i = 0; i < op.result->type.dims.size(); ++i) {
+      const Dim& d = op.result->type.dims[i];
+      const std::string& name = i < k.output.type.dims.size() ? k.output.type.dims[i].name : d.name;
+      if (extra.count(name)) continue;
+      if (d.size.is_const()) extra[name] = d.size.constant;
       else if (auto s = symbols_.find(d.size.symbol); !d.size.symbol.empty() && s != symbols_.end())
-        extra[d.name] = s->second.first;
+        extra[name] = s->second.first;
     }
     try {
       set(op, Value::of_tensor(cpu::launch(k, fn, inputs, extra)));

@@ -94,7 +94,105 @@ class FusePass : public Pass {
                    std::string("not fused: ") + producer.name() + " into " + consumer.name() + ": " + why);
   }
 
+  // ---- compress sinking ----------------------------------------------------
+  // compress(f(a, b), m) = f(compress(a, m), compress(b, m)) for elementwise f,
+  // and likewise through casts, broadcasts, shifts and takes along other
+  // dimensions. Moving a compress toward the values a kernel reads means the
+  // chain is computed on the kept entries only, and the per-run statistics
+  // a z-score reads through `take` are compressed once in their own small
+  // kernel, so the big kernel gathers only its input instead of every
+  // operand. Only values whose one user is the chain being rewritten are
+  // passed through (others stay as they are and are compressed).
+  bool sink_compresses(ir::Func& f) {
+    bool changed = false;
+    for (std::size_t k = 0; k < f.body.size(); ++k) {
+      ir::Op& c = *f.body[k];
+      if (c.id != OpId::Compress || !c.operands[0]->def || !sinkable(*c.operands[0]->def, f)) continue;
+      std::string along = c.attr_str("along");
+      const Dim* kept = c.result->type.find_dim(along);
+      if (!kept) continue;
+      std::vector<std::unique_ptr<ir::Op>> created;
+      std::vector<ir::Op*> dead = {&c};
+      std::map<const ir::Value*, ir::Value*> memo;
+      ir::Value* v = sink(c.operands[0], c, along, *kept, f, created, dead, memo);
+      v->name = c.result->name;
+      ir::Value* old = c.result.get();
+      std::size_t n = created.size();
+      for (auto& op : created) op->parent = &f;
+      f.body.insert(f.body.begin() + static_cast<std::ptrdiff_t>(k), std::make_move_iterator(created.begin()),
+                    std::make_move_iterator(created.end()));
+      ir::replace_uses(f, old, v, k + n + 1);
+      std::set<const ir::Op*> gone(dead.begin(), dead.end());
+      std::erase_if(f.body, [&](const std::unique_ptr<ir::Op>& op) { return gone.count(op.get()) > 0; });
+      k = static_cast<std::size_t>(-1);  // indices moved: rescan (each rewrite moves a compress to earlier values)
+      changed = true;
+    }
+    return changed;
+  }
+
+  static std::size_t use_count(const ir::Func& f, const ir::Value* v) {
+    std::size_t n = 0;
+    for (const auto& op : f.body)
+      for (const auto* o : op->operands) n += o == v;
+    return n;
+  }
+
+  // Whether a compress of op's result may move to op's operands.
+  static bool sinkable(const ir::Op& op, const ir::Func& f) {
+    if (is_constant(op) || !op.result->type.is_tensor() || use_count(f, op.result.get()) != 1) return false;
+    switch (op.info().fusion) {
+      case FusionKind::Elementwise: return op.id != OpId::Concat;
+      case FusionKind::Broadcast: return op.id == OpId::Broadcast;
+      case FusionKind::Gather: return op.id == OpId::Shift || op.id == OpId::Take;
+      default: return false;
+    }
+  }
+
+  static Type with_kept(Type t, const std::string& along, const Dim& kept) {
+    for (auto& d : t.dims)
+      if (d.name == along) d.size = kept.size;
+    return t;
+  }
+
+  // A value equal to compress(v, c's mask) along `along`.
+  ir::Value* sink(ir::Value* v, const ir::Op& c, const std::string& along, const Dim& kept, const ir::Func& f,
+                  std::vector<std::unique_ptr<ir::Op>>& created, std::vector<ir::Op*>& dead,
+                  std::map<const ir::Value*, ir::Value*>& memo) {
+    if (!v->type.find_dim(along)) return v;  // nothing to compress (a broadcast's operand)
+    auto it = memo.find(v);
+    if (it != memo.end()) return it->second;
+    auto emit = [&](OpId id, std::vector<ir::Value*> operands, const ir::Op* like) {
+      auto op = ir::make_op(id, std::move(operands), with_kept(like ? like->result->type : v->type, along, kept),
+                            like ? like->loc : c.loc);
+      if (like) op->attrs = like->attrs;
+      else op->attrs = c.attrs;
+      ir::Value* r = op->result.get();
+      created.push_back(std::move(op));
+      return r;
+    };
+    ir::Op* d = v->def;
+    bool through = d && sinkable(*d, f);
+    if (d && through && d->id == OpId::Take && d->attr_str("along") == along) through = false;
+    if (d && through && d->id == OpId::Take && d->operands[1]->type.find_dim(along)) through = false;
+    if (d && through && d->id == OpId::Shift && d->attr_str("along") == along) through = false;
+    ir::Value* r;
+    if (!through) {
+      r = emit(OpId::Compress, {v, c.operands[1]}, nullptr);
+    } else {
+      std::vector<ir::Value*> operands;
+      for (std::size_t i = 0; i < d->operands.size(); ++i) {
+        bool index = d->id == OpId::Take && i == 1;
+        operands.push_back(index ? d->operands[i] : sink(d->operands[i], c, along, kept, f, created, dead, memo));
+      }
+      r = emit(d->id, operands, d);
+      dead.push_back(d);
+    }
+    memo[v] = r;
+    return r;
+  }
+
   bool fuse(ir::Func& f, ir::Module& m) {
+    sink_compresses(f);
     std::map<const ir::Value*, std::vector<ir::Op*>> users;
     for (auto& op : f.body)
       for (auto* v : op->operands) users[v].push_back(op.get());

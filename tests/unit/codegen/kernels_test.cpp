@@ -275,6 +275,31 @@ TEST(GroupedReductions, MeanAndSumByRun) {
   }
 }
 
+// Wide enough for several parallel chunks, each counting the rows of a group
+// into its own first column: the same bits at 1 and 2 threads.
+TEST(GroupedReductions, MeanByRunOverSeveralChunks) {
+  Compiled k = compile("out \"r.npy\" = mean(x, over=time, by=run, into=runs)\n");
+  ASSERT_TRUE(k.jit);
+  const std::int64_t wide = 50001;
+  HostTensor x = random_tensor({kTime, wide}, 7);
+  Inputs in;
+  std::vector<double> want(3 * wide, 0.0), count(3, 0.0);
+  for (std::int64_t t = 0; t < kTime; ++t) {
+    std::int64_t g = in.run.data<std::int64_t>()[t];
+    count[g] += 1;
+    for (std::int64_t v = 0; v < wide; ++v) want[g * wide + v] += x.data<float>()[t * wide + v];
+  }
+  for (std::int64_t g = 0; g < 3; ++g)
+    for (std::int64_t v = 0; v < wide; ++v) want[g * wide + v] /= count[g];
+  std::vector<HostTensor> got;
+  for (std::size_t threads : {1, 2}) {
+    ThreadPool::set_num_threads(threads);
+    got.push_back(launch(k.kernels[0], k.jit->lookup(k.kernels[0].name), {&x, &in.run}, {{"runs", 3}}));
+    expect_close(got.back(), want, 1e-6, 1e-6, "mean by run, " + std::to_string(threads) + " threads");
+  }
+  EXPECT_EQ(got[0].bytes, got[1].bytes);
+}
+
 TEST(Gathers, TakeBringsPerRunMeansBackToScans) {
   Inputs in;
   Compiled k = compile("out \"r.npy\" = x - take(mean(x, over=time, by=run, into=runs), run, along=runs)\n");
