@@ -97,6 +97,7 @@ class KernelEmitter {
     std::vector<const loops::Buffer*> all;
     for (const auto& in : k_.inputs) all.push_back(&in);
     all.push_back(&k_.output);
+    for (const auto& o : k_.more_outputs) all.push_back(&o);
     for (const auto& s : k_.accumulators) all.push_back(&s);
     for (const auto& l : k_.index_lists) all.push_back(&l.buffer);
     int dim_index = 0;
@@ -232,10 +233,14 @@ class KernelEmitter {
     llvm::MDNode* readonly = mdb.createAnonymousAliasScope(domain, "inputs");
     std::map<std::string, llvm::MDNode*> scope;
     for (const auto* b : all) scope[b->name] = readonly;
-    scope[k_.output.name] = mdb.createAnonymousAliasScope(domain, k_.output.name);
-    for (const auto& a : k_.accumulators) scope[a.name] = mdb.createAnonymousAliasScope(domain, a.name);
-    std::vector<llvm::MDNode*> distinct_scopes = {readonly, scope[k_.output.name]};
-    for (const auto& a : k_.accumulators) distinct_scopes.push_back(scope[a.name]);
+    std::vector<llvm::MDNode*> distinct_scopes = {readonly};
+    std::vector<const loops::Buffer*> written = {&k_.output};
+    for (const auto& o : k_.more_outputs) written.push_back(&o);
+    for (const auto& a : k_.accumulators) written.push_back(&a);
+    for (const auto* w : written) {
+      scope[w->name] = mdb.createAnonymousAliasScope(domain, w->name);
+      distinct_scopes.push_back(scope[w->name]);
+    }
     for (const auto& [name, sc] : scope) {
       std::vector<llvm::Metadata*> others;
       for (auto* o : distinct_scopes)

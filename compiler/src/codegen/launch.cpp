@@ -48,6 +48,11 @@ std::int64_t HostTensor::size() const {
 
 HostTensor launch(const loops::Kernel& k, KernelFn fn, const std::vector<const HostTensor*>& inputs,
                   const std::map<std::string, std::int64_t>& extra_sizes) {
+  return std::move(launch_all(k, fn, inputs, extra_sizes).front());
+}
+
+std::vector<HostTensor> launch_all(const loops::Kernel& k, KernelFn fn, const std::vector<const HostTensor*>& inputs,
+                                   const std::map<std::string, std::int64_t>& extra_sizes) {
   if (inputs.size() != k.inputs.size())
     fail("kernel @{} takes {} inputs, got {}", k.name, k.inputs.size(), inputs.size());
   // Bind every dimension name to one size, checking that inputs agree.
@@ -94,7 +99,10 @@ HostTensor launch(const loops::Kernel& k, KernelFn fn, const std::vector<const H
   };
   // Kernels write every output element, and initialize their scratch
   // buffers in their first nest: no need to zero-fill either.
-  HostTensor out = HostTensor::uninitialized(k.output.type.dtype, shape_of(k.output.type));
+  std::vector<HostTensor> outs;
+  outs.push_back(HostTensor::uninitialized(k.output.type.dtype, shape_of(k.output.type)));
+  for (const auto& o : k.more_outputs) outs.push_back(HostTensor::uninitialized(o.type.dtype, shape_of(o.type)));
+  HostTensor& out = outs.front();
   std::vector<HostTensor> scratch;
   for (const auto& s : k.accumulators) scratch.push_back(HostTensor::uninitialized(s.type.dtype, shape_of(s.type)));
 
@@ -104,8 +112,10 @@ HostTensor launch(const loops::Kernel& k, KernelFn fn, const std::vector<const H
     buffers.push_back(const_cast<unsigned char*>(in->bytes.data()));
     dims.insert(dims.end(), in->dims.begin(), in->dims.end());
   }
-  buffers.push_back(out.bytes.data());
-  dims.insert(dims.end(), out.dims.begin(), out.dims.end());
+  for (auto& o : outs) {
+    buffers.push_back(o.bytes.data());
+    dims.insert(dims.end(), o.dims.begin(), o.dims.end());
+  }
   for (auto& s : scratch) {
     buffers.push_back(s.bytes.data());
     dims.insert(dims.end(), s.dims.begin(), s.dims.end());
@@ -133,7 +143,7 @@ HostTensor launch(const loops::Kernel& k, KernelFn fn, const std::vector<const H
     for (auto e : errors) error |= e;
   }
   if (error) fail("kernel @{}: an index read from the data is out of range (or an integer division by zero)", k.name);
-  return out;
+  return outs;
 }
 
 }  // namespace b2m::cpu

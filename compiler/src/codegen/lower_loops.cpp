@@ -44,7 +44,7 @@ class KernelLowering {
     k.name = f_.name;
     // Buffers are named after the values they hold; unnamed or clashing ones
     // get positional names.
-    std::set<std::string> used = {"out", "acc", "acc2", "count"};
+    std::set<std::string> used = {"out", "out1", "out2", "out3", "acc", "acc1", "acc2", "acc3", "count"};
     // A dimension created by a compress keeps its operand's dimension name
     // but not its size: it gets its own loop variable, `<dim>.kept`, which
     // also names it in the kernel's buffers (the launcher binds sizes by name).
@@ -66,9 +66,23 @@ class KernelLowering {
       input_index_[f_.args[i].get()] = i;
       k.inputs.push_back(Buffer{n, renamed(f_.args[i]->type)});
     }
-    k.output = Buffer{"out", renamed(f_.result)};
     const ir::Op& ret = *f_.body.back();
     const ir::Value* root = ret.operands.at(0);
+    if (root->def && root->def->id == OpId::Record) {
+      // A multi-output kernel: one output buffer per field, "out", "out1"...
+      std::vector<const ir::Value*> outs(root->def->operands.begin(), root->def->operands.end());
+      if (outs.empty()) {
+        fail(root->def, "a multi-output kernel needs outputs");
+        return ok_;
+      }
+      k.output = Buffer{"out", renamed(outs[0]->type)};
+      for (std::size_t i = 1; i < outs.size(); ++i)
+        k.more_outputs.push_back(Buffer{"out" + std::to_string(i), renamed(outs[i]->type)});
+      k.kind = "reduce";
+      lower_siblings(outs);
+      return ok_;
+    }
+    k.output = Buffer{"out", renamed(f_.result)};
     for (const auto& op : f_.body)
       if (op->info().fusion == FusionKind::Reduce) red_.op = op.get();
     if (!red_.op) {
@@ -320,6 +334,135 @@ class KernelLowering {
     return k_->accumulators.back();
   }
 
+  // At the start of the body of the loop over `over` (in `body`):
+  // count[ids[over], <parallel>.begin] += 1 (see lower_reduction).
+  void insert_row_counts(std::vector<Node>& body, const ir::Value* ids, const std::string& parallel,
+                         const Type& f64_t, const ir::Op& r) {
+    std::vector<Node>* at = nullptr;
+    std::function<void(std::vector<Node>&)> find = [&](std::vector<Node>& nodes) {
+      for (auto& n : nodes)
+        if (n.kind == Node::Kind::Loop && n.var == red_.over) at = &n.body;
+        else if (n.kind != Node::Kind::Inst && !at) find(n.body);
+    };
+    find(body);
+    if (!at) {
+      fail(&r, "no loop over '" + red_.over + "' to count groups in");
+      return;
+    }
+    std::vector<Node> counting;
+    memo_.clear();
+    Binding ib;
+    ib[red_.over] = Index{red_.over, 0, -1};
+    int g = scalar(ids, ib, counting);
+    Binding cb;
+    cb[red_.into] = Index{red_.into, 0, g};
+    cb[parallel] = Index{parallel + ".begin", 0, -1};
+    int c = load(counting, "count", f64_t, cb, &r);
+    int one = constant(counting, DType::F64, ir::Attr::of_float(1));
+    store(counting, "count", f64_t, cb, op(counting, OpId::Add, DType::F64, {c, one}));
+    at->insert(at->begin(), std::make_move_iterator(counting.begin()), std::make_move_iterator(counting.end()));
+    memo_.clear();
+  }
+
+  // Sibling reductions (a multi-output kernel): sums or means of values over
+  // the same input domain, reduced the same way, each into its own output.
+  // One pass over the input accumulates all of them; group counts are shared.
+  void lower_siblings(const std::vector<const ir::Value*>& outs) {
+    std::vector<const ir::Op*> reds;
+    for (const auto* v : outs) {
+      const ir::Op* r = v->def;
+      bool sum_like = r && (r->id == OpId::ReduceSum || r->id == OpId::ReduceMean || r->id == OpId::SegmentSum ||
+                            r->id == OpId::SegmentMean);
+      if (!sum_like || r->id != outs[0]->def->id || r->attr_str("over") != outs[0]->def->attr_str("over") ||
+          r->attr_str("into") != outs[0]->def->attr_str("into") ||
+          r->operands[0]->type.dims != outs[0]->def->operands[0]->type.dims ||
+          r->result->type.rank() != outs[0]->type.rank() || r->result->type.dtype != outs[0]->type.dtype ||
+          (r->operands.size() > 1 && r->operands[1] != outs[0]->def->operands[1])) {
+        fail(r ? r : nullptr, "the outputs of a multi-output kernel must be sums or means reduced the same way");
+        return;
+      }
+      reds.push_back(r);
+    }
+    const ir::Op& r0 = *reds[0];
+    red_.over = r0.attr_str("over");
+    red_.into = r0.attr_str("into");
+    const Type& in = r0.operands[0]->type;
+    const Type& out = r0.result->type;
+    std::string parallel;
+    for (const auto& d : out.dims)
+      if (d.name != red_.into) {
+        parallel = d.name;
+        break;
+      }
+    const bool segment = r0.id == OpId::SegmentSum || r0.id == OpId::SegmentMean;
+    const ir::Value* ids = segment ? r0.operands[1] : nullptr;
+    const bool row_counts = r0.id == OpId::SegmentMean && !parallel.empty() && out.rank() == 2 &&
+                            out.find_dim(red_.into) && ids->type.rank() == 1 && ids->type.dims[0].name == red_.over;
+    Type f64_t = out;
+    f64_t.dtype = DType::F64;
+    std::vector<std::string> acc, out_name;
+    for (std::size_t i = 0; i < reds.size(); ++i) {
+      acc.push_back(i ? "acc" + std::to_string(i) : "acc");
+      out_name.push_back(i ? "out" + std::to_string(i) : "out");
+      accumulator(acc.back(), DType::F64, out);
+    }
+    if (r0.id == OpId::SegmentMean) accumulator("count", DType::F64, out);
+
+    Node par;
+    par.kind = Node::Kind::Parallel;
+    par.var = parallel;
+    if (!parallel.empty()) par.extent = out.find_dim(parallel)->size;
+    std::vector<Node>& body = parallel.empty() ? k_->body : par.body;
+    nest(body, out.dims, parallel, [&](std::vector<Node>& b, const Binding& bind) {
+      for (const auto& a : acc) store(b, a, f64_t, bind, constant(b, DType::F64, ir::Attr::of_float(0)));
+      if (r0.id == OpId::SegmentMean) store(b, "count", f64_t, bind, constant(b, DType::F64, ir::Attr::of_float(0)));
+    });
+    nest(body, in.dims, parallel, [&](std::vector<Node>& b, const Binding& bind) {
+      Binding obind = bind;
+      obind.erase(red_.over);
+      if (segment) {
+        Binding ib;
+        for (const auto& d : ids->type.dims) ib[d.name] = bind.at(d.name);
+        obind[red_.into] = Index{red_.into, 0, scalar(ids, ib, b)};
+      }
+      for (std::size_t i = 0; i < reds.size(); ++i) {
+        int x = scalar(reds[i]->operands[0], bind, b);
+        int xa = in.dtype == DType::F64 ? x : op(b, OpId::Cast, DType::F64, {x});
+        int cur = load(b, acc[i], f64_t, obind, reds[i]);
+        store(b, acc[i], f64_t, obind, op(b, OpId::Add, DType::F64, {cur, xa}));
+      }
+      if (r0.id == OpId::SegmentMean && !row_counts) {
+        int c = load(b, "count", f64_t, obind, &r0);
+        int one = constant(b, DType::F64, ir::Attr::of_float(1));
+        store(b, "count", f64_t, obind, op(b, OpId::Add, DType::F64, {c, one}));
+      }
+    });
+    if (row_counts) insert_row_counts(body, ids, parallel, f64_t, r0);
+    nest(body, out.dims, parallel, [&](std::vector<Node>& b, const Binding& bind) {
+      int divisor = -1;
+      if (r0.id == OpId::ReduceMean) {
+        Inst n;
+        n.kind = Inst::Kind::Extent;
+        n.result = new_scalar();
+        n.dtype = DType::F64;
+        n.buffer = red_.over;
+        emit(b, n);
+        divisor = n.result;
+      } else if (r0.id == OpId::SegmentMean) {
+        Binding cb = bind;
+        if (row_counts) cb[parallel] = Index{parallel + ".begin", 0, -1};
+        divisor = load(b, "count", f64_t, cb, &r0);
+      }
+      for (std::size_t i = 0; i < reds.size(); ++i) {
+        int v = load(b, acc[i], f64_t, bind, reds[i]);
+        if (divisor >= 0) v = op(b, OpId::Div, DType::F64, {v, divisor});
+        if (out.dtype != DType::F64) v = op(b, OpId::Cast, out.dtype, {v});
+        store(b, out_name[i], reds[i]->result->type, bind, v);
+      }
+    });
+    if (!parallel.empty()) k_->body.push_back(std::move(par));
+  }
+
   void lower_reduction(const ir::Value* root) {
     const ir::Op& r = *red_.op;
     red_.over = r.attr_str("over");
@@ -425,33 +568,7 @@ class KernelLowering {
         }
       }
     });
-    if (row_counts) {
-      // At the start of the `over` loop's body: count[ids[over], begin] += 1.
-      std::vector<Node>* at = nullptr;
-      std::function<void(std::vector<Node>&)> find = [&](std::vector<Node>& nodes) {
-        for (auto& n : nodes)
-          if (n.kind == Node::Kind::Loop && n.var == red_.over) at = &n.body;
-          else if (n.kind != Node::Kind::Inst && !at) find(n.body);
-      };
-      find(body);
-      if (!at) {
-        fail(&r, "no loop over '" + red_.over + "' to count groups in");
-      } else {
-        std::vector<Node> counting;
-        memo_.clear();
-        Binding ib;
-        ib[red_.over] = Index{red_.over, 0, -1};
-        int g = scalar(ids, ib, counting);
-        Binding cb;
-        cb[red_.into] = Index{red_.into, 0, g};
-        cb[parallel] = chunk_begin;
-        int c = load(counting, "count", f64_t, cb, &r);
-        int one = constant(counting, DType::F64, ir::Attr::of_float(1));
-        store(counting, "count", f64_t, cb, op(counting, OpId::Add, DType::F64, {c, one}));
-        at->insert(at->begin(), std::make_move_iterator(counting.begin()), std::make_move_iterator(counting.end()));
-        memo_.clear();
-      }
-    }
+    if (row_counts) insert_row_counts(body, ids, parallel, f64_t, r);
     // 3. finish (mean, variance) and apply the epilogue.
     if (!arg) {
       nest(body, out.dims, parallel, [&](std::vector<Node>& b, const Binding& bind) {
@@ -664,7 +781,9 @@ std::string print_kernel(const Kernel& k) {
   std::string out = "kernel @" + k.name + "(";
   for (std::size_t i = 0; i < k.inputs.size(); ++i)
     out += (i ? ", %" : "%") + k.inputs[i].name + ": " + k.inputs[i].type.str();
-  out += ") -> %out: " + k.output.type.str() + " {\n";
+  out += ") -> %out: " + k.output.type.str();
+  for (const auto& o : k.more_outputs) out += ", %" + o.name + ": " + o.type.str();
+  out += " {\n";
   for (const auto& a : k.accumulators) out += "  scratch %" + a.name + ": " + a.type.str() + "\n";
   for (const auto& l : k.index_lists)
     out += "  index %" + l.buffer.name + ": " + l.buffer.type.str() + " = nonzero %" + k.inputs[l.mask_input].name + "\n";

@@ -334,8 +334,10 @@ class Interpreter {
     // one its size symbol already took elsewhere in the graph.
     // (Named as in the kernel's output buffer: a dimension made by a fused
     // compress is `<dim>.kept` there.)
-    for (std::size_t i = 0; i < op.result->type.dims.size(); ++i) {
-      const Dim& d = op.result->type.dims[i];
+    // A multi-output kernel's outputs share their dimensions: its first field.
+    const Type& rt = op.result->type.is_record() ? op.result->type.fields.at(0).type : op.result->type;
+    for (std::size_t i = 0; i < rt.dims.size(); ++i) {
+      const Dim& d = rt.dims[i];
       const std::string& name = i < k.output.type.dims.size() ? k.output.type.dims[i].name : d.name;
       if (extra.count(name)) continue;
       if (d.size.is_const()) extra[name] = d.size.constant;
@@ -343,7 +345,19 @@ class Interpreter {
         extra[name] = s->second.first;
     }
     try {
-      set(op, Value::of_tensor(cpu::launch(k, fn, inputs, extra)));
+      if (op.result->type.is_record()) {
+        // A multi-output kernel (sibling reductions): a record of its outputs.
+        auto outs = cpu::launch_all(k, fn, inputs, extra);
+        if (outs.size() != op.result->type.fields.size()) fail("kernel @{} has {} outputs", name, outs.size());
+        auto rec = std::make_shared<Value>();
+        rec->kind = Value::Kind::Record;
+        for (std::size_t i = 0; i < outs.size(); ++i)
+          rec->fields.emplace_back(op.result->type.fields[i].name,
+                                   std::make_shared<Value>(Value::of_tensor(std::move(outs[i]))));
+        set_shared(op, rec);
+      } else {
+        set(op, Value::of_tensor(cpu::launch(k, fn, inputs, extra)));
+      }
     } catch (const Error& e) {
       throw Error(where(op) + ": " + e.what());
     }

@@ -86,6 +86,7 @@ class FusePass : public Pass {
     ir::Op* root = nullptr;
     bool has_reduction = false;
     bool has_compress = false;
+    std::vector<ir::Op*> siblings;  // further roots of a multi-output kernel
   };
 
   void remark(const ir::Op& producer, const ir::Op& consumer, const std::string& why) {
@@ -107,8 +108,9 @@ class FusePass : public Pass {
     bool changed = false;
     for (std::size_t k = 0; k < f.body.size(); ++k) {
       ir::Op& c = *f.body[k];
-      if (c.id != OpId::Compress || !c.operands[0]->def || !sinkable(*c.operands[0]->def, f)) continue;
+      if (c.id != OpId::Compress || !c.operands[0]->def) continue;
       std::string along = c.attr_str("along");
+      if (!passes_through(*c.operands[0]->def, along, f)) continue;
       const Dim* kept = c.result->type.find_dim(along);
       if (!kept) continue;
       std::vector<std::unique_ptr<ir::Op>> created;
@@ -148,6 +150,14 @@ class FusePass : public Pass {
     }
   }
 
+  // Whether a compress along `along` of op's result may move to its operands.
+  static bool passes_through(const ir::Op& op, const std::string& along, const ir::Func& f) {
+    if (!sinkable(op, f)) return false;
+    if (op.id == OpId::Take && (op.attr_str("along") == along || op.operands[1]->type.find_dim(along))) return false;
+    if (op.id == OpId::Shift && op.attr_str("along") == along) return false;
+    return true;
+  }
+
   static Type with_kept(Type t, const std::string& along, const Dim& kept) {
     for (auto& d : t.dims)
       if (d.name == along) d.size = kept.size;
@@ -171,10 +181,7 @@ class FusePass : public Pass {
       return r;
     };
     ir::Op* d = v->def;
-    bool through = d && sinkable(*d, f);
-    if (d && through && d->id == OpId::Take && d->attr_str("along") == along) through = false;
-    if (d && through && d->id == OpId::Take && d->operands[1]->type.find_dim(along)) through = false;
-    if (d && through && d->id == OpId::Shift && d->attr_str("along") == along) through = false;
+    bool through = d && passes_through(*d, along, f);
     ir::Value* r;
     if (!through) {
       r = emit(OpId::Compress, {v, c.operands[1]}, nullptr);
@@ -276,6 +283,7 @@ class FusePass : public Pass {
     std::sort(groups.begin(), groups.end(), [&](const Group& a, const Group& b) {
       return index_of(f, a.root) < index_of(f, b.root);
     });
+    merge_siblings(f, groups);
     bool changed = false;
     for (auto& g : groups) {
       // A rename alone is a view of its operand, not work for a kernel; a
@@ -287,6 +295,64 @@ class FusePass : public Pass {
       changed = true;
     }
     return changed;
+  }
+
+  // ---- sibling (multi-output) fusion ------------------------------------
+  // Kernels that are each one sum or mean, reduced the same way over inputs
+  // of the same domain (the per-run means of x and of x*x in a z-score),
+  // become one kernel with several outputs: one read of the data feeds them
+  // all. The later kernel's inputs must exist where the earlier one runs.
+  static bool sum_like(const ir::Op& op) {
+    return op.id == OpId::ReduceSum || op.id == OpId::ReduceMean || op.id == OpId::SegmentSum ||
+           op.id == OpId::SegmentMean;
+  }
+
+  static bool siblings(const ir::Op& a, const ir::Op& b) {
+    return sum_like(a) && a.id == b.id && a.attr_str("over") == b.attr_str("over") &&
+           a.attr_str("into") == b.attr_str("into") && a.operands[0]->type.dims == b.operands[0]->type.dims &&
+           same_result(a, b) && (a.operands.size() < 2 || a.operands[1] == b.operands[1]);
+  }
+
+  // Equal result types; the group dimension of grouped reductions by the same
+  // ids may carry different size symbols (each `into` makes a fresh one), but
+  // has the same size.
+  static bool same_result(const ir::Op& a, const ir::Op& b) {
+    const Type& ta = a.result->type;
+    const Type& tb = b.result->type;
+    if (ta.dtype != tb.dtype || ta.rank() != tb.rank() || !ta.is_tensor() || !tb.is_tensor()) return false;
+    std::string into = a.attr_str("into");
+    for (std::size_t i = 0; i < ta.rank(); ++i)
+      if (ta.dims[i].name != tb.dims[i].name || (ta.dims[i].name != into && !(ta.dims[i].size == tb.dims[i].size)))
+        return false;
+    return true;
+  }
+
+  void merge_siblings(const ir::Func& f, std::vector<Group>& groups) {
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      Group& gi = groups[i];
+      if (!is_reduction(*gi.root) || !sum_like(*gi.root) || gi.has_compress) continue;
+      std::size_t at = index_of(f, gi.root);
+      for (std::size_t j = i + 1; j < groups.size();) {
+        Group& gj = groups[j];
+        bool ok = is_reduction(*gj.root) && !gj.has_compress && siblings(*gi.root, *gj.root) &&
+                  gi.ops.size() + gj.ops.size() <= kMaxGroupOps;
+        if (ok) {
+          std::set<const ir::Op*> members(gj.ops.begin(), gj.ops.end());
+          for (const ir::Op* op : gj.ops)
+            for (const auto* v : op->operands)
+              if (v->def && !members.count(v->def) && !is_constant(*v->def) && index_of(f, v->def) >= at) ok = false;
+        }
+        if (!ok) {
+          ++j;
+          continue;
+        }
+        gi.siblings.push_back(gj.root);
+        gi.ops.insert(gi.ops.end(), gj.ops.begin(), gj.ops.end());
+        std::sort(gi.ops.begin(), gi.ops.end(),
+                  [&](const ir::Op* a, const ir::Op* b) { return index_of(f, a) < index_of(f, b); });
+        groups.erase(groups.begin() + static_cast<std::ptrdiff_t>(j));
+      }
+    }
   }
 
   static std::size_t index_of(const ir::Func& f, const ir::Op* op) {
@@ -400,9 +466,51 @@ class FusePass : public Pass {
       map[op->result.get()] = copy->result.get();
       kernel->body.push_back(std::move(copy));
     }
-    auto ret = ir::make_op(OpId::Return, {map.at(g.root->result.get())}, Type::invalid(), g.root->loc);
+    std::vector<ir::Op*> roots = {g.root};
+    roots.insert(roots.end(), g.siblings.begin(), g.siblings.end());
+    ir::Value* result = map.at(g.root->result.get());
+    if (roots.size() > 1) {
+      // A multi-output kernel returns a record of its roots, fields r0, r1...
+      std::vector<Field> fields;
+      std::vector<ir::Value*> parts;
+      for (std::size_t i = 0; i < roots.size(); ++i) {
+        fields.push_back(Field{"r" + std::to_string(i), roots[i]->result->type});
+        parts.push_back(map.at(roots[i]->result.get()));
+      }
+      kernel->result = Type::record(fields);
+      auto rec = ir::make_op(OpId::Record, parts, kernel->result, g.root->loc);
+      rec->parent = kernel.get();
+      result = rec->result.get();
+      kernel->body.push_back(std::move(rec));
+    }
+    auto ret = ir::make_op(OpId::Return, {result}, Type::invalid(), g.root->loc);
     ret->parent = kernel.get();
     kernel->body.push_back(std::move(ret));
+
+    if (roots.size() > 1) {
+      // One `fused` op at the first root's position, then a field per root.
+      auto call = ir::make_op(OpId::Fused, inputs, kernel->result, g.root->loc);
+      call->set_attr("callee", ir::Attr::of_str(kernel->name));
+      call->set_attr("kind", ir::Attr::of_str("reduce"));
+      call->parent = &f;
+      ir::Value* rec = call->result.get();
+      std::size_t at = index_of(f, g.root) + 1;
+      f.body.insert(f.body.begin() + static_cast<std::ptrdiff_t>(at), std::move(call));
+      std::vector<ir::Value*> fields;
+      for (std::size_t i = 0; i < roots.size(); ++i) {
+        auto field = ir::make_op(OpId::Field, {rec}, roots[i]->result->type, roots[i]->loc);
+        field->set_attr("name", ir::Attr::of_str("r" + std::to_string(i)));
+        field->parent = &f;
+        field->result->name = roots[i]->result->name;
+        fields.push_back(field->result.get());
+        f.body.insert(f.body.begin() + static_cast<std::ptrdiff_t>(at + 1 + i), std::move(field));
+      }
+      for (std::size_t i = 0; i < roots.size(); ++i)
+        ir::replace_uses(f, roots[i]->result.get(), fields[i], at + 1 + roots.size());
+      std::erase_if(f.body, [&](const std::unique_ptr<ir::Op>& op) { return members.count(op.get()) > 0; });
+      m.funcs.push_back(std::move(kernel));
+      return;
+    }
 
     // Replace the group in f by one `fused` op at the root's position.
     auto call = ir::make_op(OpId::Fused, inputs, g.root->result->type, g.root->loc);

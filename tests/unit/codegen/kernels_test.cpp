@@ -300,6 +300,26 @@ TEST(GroupedReductions, MeanByRunOverSeveralChunks) {
   EXPECT_EQ(got[0].bytes, got[1].bytes);
 }
 
+// Sibling reductions: the means of x and of x*x by run in one kernel with
+// two outputs, each equal (bit for bit) to the kernel that computes it alone.
+TEST(GroupedReductions, SiblingMeansShareOneKernel) {
+  Inputs in;
+  Compiled both = compile("out \"m.npy\" = mean(x, over=time, by=run, into=runs)\n"
+                          "out \"m2.npy\" = mean(x * x, over=time, by=run, into=runs)\n");
+  Compiled alone = compile("out \"m2.npy\" = mean(x * x, over=time, by=run, into=runs)\n");
+  Compiled first = compile("out \"m.npy\" = mean(x, over=time, by=run, into=runs)\n");
+  ASSERT_TRUE(both.jit && alone.jit && first.jit);
+  ASSERT_EQ(both.kernels.size(), 1u);
+  ASSERT_EQ(both.kernels[0].more_outputs.size(), 1u);
+  for (std::size_t threads : {1, 2}) {
+    ThreadPool::set_num_threads(threads);
+    auto outs = launch_all(both.kernels[0], both.jit->lookup(both.kernels[0].name), {&in.x, &in.run}, {{"runs", 3}});
+    ASSERT_EQ(outs.size(), 2u);
+    EXPECT_EQ(outs[0].bytes, run_single(first, in, {{"runs", 3}}).bytes);
+    EXPECT_EQ(outs[1].bytes, run_single(alone, in, {{"runs", 3}}).bytes);
+  }
+}
+
 TEST(Gathers, TakeBringsPerRunMeansBackToScans) {
   Inputs in;
   Compiled k = compile("out \"r.npy\" = x - take(mean(x, over=time, by=run, into=runs), run, along=runs)\n");

@@ -33,5 +33,8 @@ struct HostTensor {
 // sizes, an index out of range).
 HostTensor launch(const loops::Kernel& k, KernelFn fn, const std::vector<const HostTensor*>& inputs,
                   const std::map<std::string, std::int64_t>& extra_sizes = {});
+// The same for a kernel with several outputs: all of them, in order.
+std::vector<HostTensor> launch_all(const loops::Kernel& k, KernelFn fn, const std::vector<const HostTensor*>& inputs,
+                                   const std::map<std::string, std::int64_t>& extra_sizes = {});
 
 }  // namespace b2m::cpu

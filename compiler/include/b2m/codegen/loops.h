@@ -72,6 +72,7 @@ struct Kernel {
   std::string name;
   std::vector<Buffer> inputs;
   Buffer output;                     // "out"
+  std::vector<Buffer> more_outputs;  // a multi-output kernel's others, "out1"...: after "out" in the ABI
   std::vector<Buffer> accumulators;  // scratch, e.g. float64 sums for var
   std::vector<IndexList> index_lists; // after the scratch buffers in the ABI
   std::vector<Node> body;
