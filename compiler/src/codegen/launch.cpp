@@ -1,6 +1,7 @@
 #include "b2m/codegen/launch.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "b2m/runtime/error.h"
 #include "b2m/runtime/thread_pool.h"
@@ -78,10 +79,13 @@ std::vector<HostTensor> launch_all(const loops::Kernel& k, KernelFn fn, const st
     std::int64_t n = 0;
     const auto* m = mask.data<std::uint8_t>();
     for (std::int64_t i = 0; i < mask.size(); ++i) n += m[i] != 0;
-    HostTensor idx = HostTensor::uninitialized(DType::I64, {n});
-    auto* p = idx.data<std::int64_t>();
+    // 32-bit positions: gathers through them use 16-lane AVX-512 instructions.
+    if (mask.size() > std::numeric_limits<std::int32_t>::max())
+      fail("the mask '{}' of kernel @{} has more than 2^31 entries", k.inputs[l.mask_input].name, k.name);
+    HostTensor idx = HostTensor::uninitialized(DType::I32, {n});
+    auto* p = idx.data<std::int32_t>();
     for (std::int64_t i = 0; i < mask.size(); ++i)
-      if (m[i]) *p++ = i;
+      if (m[i]) *p++ = static_cast<std::int32_t>(i);
     const std::string& dim = l.buffer.type.dims.at(0).name;
     auto [it, inserted] = sizes.emplace(dim, n);
     if (!inserted && it->second != n)

@@ -290,7 +290,7 @@ class KernelLowering {
         Inst l;
         l.kind = Inst::Kind::Load;
         l.result = new_scalar();
-        l.dtype = DType::I64;
+        l.dtype = DType::I32;
         l.buffer = list;
         l.index = {b.at(along)};
         l.guarded = b.at(along).offset != 0;
@@ -322,7 +322,7 @@ class KernelLowering {
     l.mask_input = mask;
     l.buffer.name = k_->inputs[mask].name + ".idx";
     if (!k_->index_lists.empty()) l.buffer.name += std::to_string(k_->index_lists.size());
-    l.buffer.type = Type::tensor(DType::I64, {Dim{loop_var(kept), kept.size}});
+    l.buffer.type = Type::tensor(DType::I32, {Dim{loop_var(kept), kept.size}});
     k_->index_lists.push_back(l);
     return l.buffer.name;
   }

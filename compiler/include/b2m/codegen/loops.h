@@ -64,7 +64,7 @@ struct Buffer {
 // through it). Its one dimension is the compressed dimension, whose size is
 // the number of true entries.
 struct IndexList {
-  Buffer buffer;            // i64[<compressed dim>]
+  Buffer buffer;            // i32[<compressed dim>] (masks of up to 2^31 entries)
   std::size_t mask_input;   // index into Kernel::inputs
 };
 
