@@ -98,7 +98,8 @@ SubjectModel make_subject(std::uint64_t seed, int subject, const Brain& brain, i
     for (int f = 0; f < num_bands; ++f) mean += w[static_cast<std::size_t>(f)] = std::exp(-0.5 * std::pow((f - pref) / width, 2.0));
     mean /= num_bands;
     for (int f = 0; f < num_bands; ++f) w[static_cast<std::size_t>(f)] += -0.5 * mean + loudness + 0.35 * rng.normal();
-    if (features > num_bands) w[static_cast<std::size_t>(num_bands)] = rng.normal(0.6, 0.4);
+    // Variability (SD) features and the onset (flux) feature, last.
+    for (Eigen::Index f = num_bands; f < features; ++f) w[static_cast<std::size_t>(f)] = rng.normal(0.4, 0.4);
     // Scale so the signal variance over all scans is snr * share * sd^2.
     double s1 = 0.0, s2 = 0.0, n = 0.0;
     for (const RowMatrixF& d : drive)

@@ -200,7 +200,8 @@ json truth_json(const SynthConfig& c, const std::string& subject, const Brain& b
   f["description"] =
       "per scan (scan k = audio samples [round(k TR 22050), round((k+1) TR 22050)) of the run's sound track): "
       "mean over the STFT frames inside the scan of the natural-log mel energies (b2m::dsp::log_mel), 64 mel "
-      "bands averaged pairwise into 32; and the mean positive log-mel spectral flux between consecutive frames. "
+      "bands averaged pairwise into 32; the SD over those frames of the mean log energy of 8 coarse bands (8 mels "
+      "each); and the mean positive log-mel spectral flux between consecutive frames. "
       "Each feature standardized (mean 0, SD 1) over all scans of all runs";
   f["mel"] = {{"sample_rate", c.features.mel.sample_rate},
               {"n_fft", c.features.mel.n_fft},
@@ -231,7 +232,9 @@ json truth_json(const SynthConfig& c, const std::string& subject, const Brain& b
       {"signal_voxels.npy", "int64 [k]: mask voxel indices of the signal regions (weights are 0 elsewhere)"},
       {"baseline.npy", "float32 [mask voxel]"},
       {"noise_sd.npy", "float32 [mask voxel]: stationary SD of the AR(1) noise"},
-      {"ar1_phi.npy", "float32 [mask voxel]"}};
+      {"ar1_phi.npy", "float32 [mask voxel]"},
+      {"signal_share.npy", "float32 [mask voxel]: the voxel's share of the SNR (1 Heschl / superior temporal, "
+                           "0.25 middle temporal, 0 elsewhere)"}};
   json rl = json::array();
   for (const auto& r : runs)
     rl.push_back({{"task", r.task}, {"run", r.run}, {"scans", r.scans},
@@ -269,7 +272,19 @@ DatasetSummary build(const SynthConfig& c, const Schedule& schedule, const std::
   summary.runs_per_subject = static_cast<int>(runs.size());
   for (const auto& r : runs) summary.volumes += r.scans;
 
-  // 2. Stimuli and bank audio.
+  // 2. The brain (first, so that a missing atlas fails before any synthesis).
+  BrainSpec brain_spec;
+  brain_spec.templates_dir = c.templates_dir;
+  brain_spec.voxel_mm = c.voxel_mm;
+  const Brain brain = build_brain(brain_spec);
+  summary.grid = brain.grid.describe();
+  summary.voxels = static_cast<std::int64_t>(brain.mask.voxels.size());
+  for (const auto& r : brain.regions) {
+    summary.region_voxels.push_back({r.name, r.voxels});
+    summary.signal_voxels += r.voxels;
+  }
+
+  // 3. Stimuli and bank audio.
   const std::vector<Stimulus> stimuli = collect_stimuli(runs);
   const std::vector<Stimulus> bank = make_bank(c.seed, c.bank_size, stimuli);
   summary.stimuli = static_cast<int>(stimuli.size());
@@ -301,7 +316,7 @@ DatasetSummary build(const SynthConfig& c, const Schedule& schedule, const std::
     bank_tsv += fmt::format("{}\taudio/bank.{:05d}.wav\t{}\n", i, i, genre_names()[static_cast<std::size_t>(bank[i].key.genre)]);
   write_text_file((fs::path(root) / "bank" / "bank.tsv").string(), bank_tsv);
 
-  // 3. Stimulus features of every run's sound track.
+  // 4. Stimulus features of every run's sound track.
   std::map<ClipKey, std::size_t> stimulus_of;
   for (std::size_t i = 0; i < stimuli.size(); ++i) stimulus_of[stimuli[i].key] = i;
   std::vector<RowMatrixF> features;
@@ -330,18 +345,6 @@ DatasetSummary build(const SynthConfig& c, const Schedule& schedule, const std::
   std::vector<RowMatrixF> drive;
   for (const auto& f : features) drive.push_back(convolve_hrf(f, kernel));
 
-  // 4. The brain.
-  BrainSpec brain_spec;
-  brain_spec.templates_dir = c.templates_dir;
-  brain_spec.voxel_mm = c.voxel_mm;
-  const Brain brain = build_brain(brain_spec);
-  summary.grid = brain.grid.describe();
-  summary.voxels = static_cast<std::int64_t>(brain.mask.voxels.size());
-  for (const auto& r : brain.regions) {
-    summary.region_voxels.push_back({r.name, r.voxels});
-    summary.signal_voxels += r.voxels;
-  }
-
   // 5. Subjects: ground truth, mask and bold runs.
   fmri::NiftiWriteOptions nifti;
   nifti.mni_space = true;
@@ -363,6 +366,7 @@ DatasetSummary build(const SynthConfig& c, const Schedule& schedule, const std::
       write_npy_vector((truth / "baseline.npy").string(), model.baseline);
       write_npy_vector((truth / "noise_sd.npy").string(), model.noise_sd);
       write_npy_vector((truth / "ar1_phi.npy").string(), model.phi);
+      write_npy_vector((truth / "signal_share.npy").string(), brain.share);
       for (std::size_t r = 0; r < runs.size(); ++r)
         write_npy_matrix((truth / fmt::format("features_{}_run-{:02d}.npy", runs[r].task, runs[r].run)).string(),
                          features[r]);

@@ -32,6 +32,7 @@ float fade_gain(std::size_t i, std::size_t n, int sample_rate) {
   const double from_start = static_cast<double>(i) + 0.5;
   const double to_end = static_cast<double>(n - i) - 0.5;
   const double x = std::min({1.0, from_start / fade, to_end / fade});
+  if (x >= 1.0) return 1.0f;
   return static_cast<float>(std::sin(0.5 * std::numbers::pi * std::max(0.0, x)));
 }
 

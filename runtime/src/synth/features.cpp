@@ -9,11 +9,12 @@
 
 namespace b2m::synth {
 
-int num_features(const FeatureSpec& spec) { return spec.bands + 1; }
+int num_features(const FeatureSpec& spec) { return spec.bands + spec.sd_bands + 1; }
 
 std::vector<std::string> feature_names(const FeatureSpec& spec) {
   std::vector<std::string> names;
   for (int b = 0; b < spec.bands; ++b) names.push_back(fmt::format("logmel_{:02d}", b));
+  for (int b = 0; b < spec.sd_bands; ++b) names.push_back(fmt::format("logmel_sd_{}", b));
   names.push_back("spectral_flux");
   return names;
 }
@@ -21,6 +22,8 @@ std::vector<std::string> feature_names(const FeatureSpec& spec) {
 RowMatrixF scan_features(std::span<const float> audio, double tr_s, int num_scans, const FeatureSpec& spec) {
   if (spec.bands <= 0 || spec.mel.n_mels % spec.bands != 0)
     fail("stimulus features: {} mel bands cannot be merged into {} bands", spec.mel.n_mels, spec.bands);
+  if (spec.sd_bands < 0 || (spec.sd_bands > 0 && spec.mel.n_mels % spec.sd_bands != 0))
+    fail("stimulus features: {} mel bands cannot be merged into {} SD bands", spec.mel.n_mels, spec.sd_bands);
   const RowMatrixF filterbank = dsp::mel_filterbank(spec.mel);
   const int group = spec.mel.n_mels / spec.bands;
   const double fs = spec.mel.sample_rate;
@@ -42,10 +45,24 @@ RowMatrixF scan_features(std::span<const float> audio, double tr_s, int num_scan
           for (int g = 0; g < group; ++g) s += lm(f, b * group + g);
         out(static_cast<Eigen::Index>(k), b) = static_cast<float>(s / static_cast<double>(frames * group));
       }
+      for (int b = 0; b < spec.sd_bands; ++b) {
+        const int width = spec.mel.n_mels / spec.sd_bands;
+        double s1 = 0.0, s2 = 0.0;
+        for (Eigen::Index f = 0; f < frames; ++f) {
+          double e = 0.0;
+          for (int g = 0; g < width; ++g) e += lm(f, b * width + g);
+          e /= width;
+          s1 += e;
+          s2 += e * e;
+        }
+        const double mean = s1 / static_cast<double>(frames);
+        out(static_cast<Eigen::Index>(k), spec.bands + b) =
+            static_cast<float>(std::sqrt(std::max(0.0, s2 / static_cast<double>(frames) - mean * mean)));
+      }
       double flux = 0.0;
       for (Eigen::Index f = 1; f < frames; ++f)
         for (Eigen::Index m = 0; m < lm.cols(); ++m) flux += std::max(0.0f, lm(f, m) - lm(f - 1, m));
-      out(static_cast<Eigen::Index>(k), spec.bands) =
+      out(static_cast<Eigen::Index>(k), spec.bands + spec.sd_bands) =
           frames > 1 ? static_cast<float>(flux / static_cast<double>((frames - 1) * lm.cols())) : 0.0f;
     }
   });

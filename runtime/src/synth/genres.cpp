@@ -39,6 +39,9 @@ void set_eq(Track& t, Rng& rng, float low_hz, float low_db, float mid_hz, float 
   t.eq.high_db = vary(high_db);
 }
 
+// Master gains (t.master_gain) put each genre's mix at an RMS of ~0.15
+// (classical, jazz) to ~0.3 (metal) before the soft clipper: clean for the
+// acoustic genres, some saturation on the peaks of the loud ones.
 struct Recipe {
   Track& track;
   Rng& rng;
@@ -115,7 +118,7 @@ void blues(Recipe& r) {
                                     : quick_change ? "I7 IV7 I7 I7 IV7 IV7 I7 I7 V7 IV7 I7 V7"
                                                    : "I7 I7 I7 I7 IV7 IV7 I7 I7 V7 IV7 I7 V7"),
                   1.0);
-  const bool brushes = rng.chance(0.3);
+  const bool brushes = false;  // stick shuffle (brushes are jazz's here)
   const auto kick = arr.add_patch(with_gain(P::kick_jazz(rng), 0.6f));
   const auto snare = arr.add_patch(with_gain(brushes ? P::snare_brush(rng) : P::snare_acoustic(rng), 0.4f));
   const bool ride_hat = false;  // shuffle on the hi-hat (the ride belongs to jazz here)
@@ -173,7 +176,7 @@ void blues(Recipe& r) {
   m.bend = 0.3;
   m.chord_tones = 0.6;
   add_melody(arr, lead, m, 0, arr.bars(), [](int bar) { return (bar / 2) % 2 == 0; });
-  t.master_gain = 1.1f;
+  t.master_gain = 0.57f;
   r.describe("blues", "shuffle");
 }
 
@@ -192,7 +195,7 @@ void classical(Recipe& r) {
   static const std::vector<std::string> kMajor{"I IV V I", "I vi IV V", "I V vi iii IV I IV V", "I ii V I", "I IV ii V"};
   static const std::vector<std::string> kMinor{"i iv V i", "i bVI iv V", "i v bVI bIII iv i iv V"};
   arr.set_harmony(parse_progression(minor ? rng.pick(kMinor) : rng.pick(kMajor)), 1.0);
-  const int ensemble = rng.weighted(std::array<double, 4>{0.35, 0.3, 0.25, 0.1});
+  const int ensemble = rng.weighted(std::array<double, 4>{0.4, 0.2, 0.3, 0.1});
   const std::vector<int>& scale = minor ? scales::harmonic_minor : scales::major;
   const int bpb = arr.beats_per_bar();
   MelodySpec m;
@@ -236,11 +239,13 @@ void classical(Recipe& r) {
   } else if (ensemble == 1) {
     const auto lh = arr.add_patch(with_gain(P::piano(rng), 0.45f));
     const auto rh = arr.add_patch(with_gain(P::piano(rng), 0.55f));
-    r.parts = {"solo piano"};
+    const auto pad = arr.add_patch(with_gain(P::strings(rng), 0.2f));
+    r.parts = {"piano", "string ensemble"};
     const bool alberti = rng.chance(0.6);
     for (int bar = 0; bar < arr.bars(); ++bar) {
       const std::vector<int> v = voice_chord(arr.chord_at(bar, 0), arr.tonic(), 48, 54);
       const int root = bass_pitch(arr, bar, 0, 0, 43);
+      add_chord(arr, pad, bar, 0.0, bpb, 55, 64, 0.5f);
       if (alberti && v.size() >= 3) {
         const std::array<int, 4> order{0, 2, 1, 2};
         for (int i = 0; i < 2 * bpb; ++i) arr.note(lh, bar, 0.5 * i, 0.5, v[static_cast<std::size_t>(order[i % 4])], i % 4 ? 0.45f : 0.6f);
@@ -266,7 +271,8 @@ void classical(Recipe& r) {
     m.high = 91;
     add_melody(arr, lead, m, 0, arr.bars(), [](int bar) { return bar >= 1; });
   }
-  t.master_gain = 0.9f;
+  t.reverb = static_cast<float>(rng.uniform(0.5, 0.8));  // a concert hall
+  t.master_gain = 0.75f;
   r.describe("classical", waltz ? "waltz" : "straight");
 }
 
@@ -284,7 +290,7 @@ void country(Recipe& r) {
   arr.set_harmony(parse_progression(rng.pick(kProg)), 1.0);
   const bool train = rng.chance(0.5);
   const auto kick = arr.add_patch(with_gain(P::kick_acoustic(rng), 0.4f));
-  const auto snare = arr.add_patch(with_gain(train && rng.chance(0.5) ? P::snare_brush(rng) : P::snare_acoustic(rng), 0.22f));
+  const auto snare = arr.add_patch(with_gain(train && rng.chance(0.5) ? P::snare_brush(rng) : P::snare_acoustic(rng), train ? 0.14f : 0.22f));
   const auto hat = arr.add_patch(with_gain(P::hat_closed(rng), 0.15f));
   const auto bass = arr.add_patch(with_gain(rng.chance(0.5) ? P::upright_bass(rng) : P::electric_bass(rng), 0.75f));
   Patch steel_strings = P::acoustic_guitar(rng);
@@ -293,7 +299,7 @@ void country(Recipe& r) {
   steel_strings.tone = 0.3f;  // a little bridge twang
   const auto guitar = arr.add_patch(with_gain(steel_strings, 0.5f));
   const bool banjo = rng.chance(0.75);
-  const auto roll = arr.add_patch(with_gain(P::banjo(rng), 0.25f));
+  const auto roll = arr.add_patch(with_gain(P::banjo(rng), 0.35f));
   const int lead_kind = rng.weighted(std::array<double, 3>{0.4, 0.35, 0.25});
   const Patch lead_patch = lead_kind == 0 ? P::twang_guitar(rng) : lead_kind == 1 ? P::fiddle(rng) : P::pedal_steel(rng);
   const auto lead = arr.add_patch(with_gain(lead_patch, lead_kind == 0 ? 0.5f : 0.35f));
@@ -342,8 +348,8 @@ void country(Recipe& r) {
   m.density = rng.uniform(0.4, 0.6);
   m.bend = lead_kind == 2 ? 0.35 : 0.15;
   m.legato = lead_kind == 0 ? 0.7 : 0.9;
-  add_melody(arr, lead, m, 1, arr.bars(), [](int bar) { return (bar / 2) % 2 == 1 || bar > 6; });
-  t.master_gain = 1.0f;
+  add_melody(arr, lead, m, 1, arr.bars(), [](int bar) { return bar % 8 != 0; });
+  t.master_gain = 0.87f;
   r.describe("country", "straight");
 }
 
@@ -408,7 +414,7 @@ void disco(Recipe& r) {
   m.grid = 0.5;
   m.density = rng.uniform(0.35, 0.55);
   add_melody(arr, lead, m, 2, arr.bars(), [](int) { return true; });
-  t.master_gain = 1.1f;
+  t.master_gain = 0.55f;
   r.describe("disco", "straight");
 }
 
@@ -475,7 +481,7 @@ void hiphop(Recipe& r) {
     m.legato = 0.6;
     add_melody(arr, lead, m, 0, arr.bars(), [](int bar) { return bar % 4 != 3; });
   }
-  t.master_gain = 1.2f;
+  t.master_gain = 0.2f;
   r.describe("hiphop", "swung 16ths");
 }
 
@@ -545,7 +551,7 @@ void jazz(Recipe& r) {
   m.legato = 0.9;
   m.motif_bars = 2;
   add_melody(arr, lead, m, 0, arr.bars(), [](int bar) { return bar % 8 < 6; });
-  t.master_gain = 1.0f;
+  t.master_gain = 0.54f;
   r.describe("jazz", "swing");
 }
 
@@ -608,7 +614,7 @@ void metal(Recipe& r) {
     m.velocity = 0.7f;
     add_melody(arr, lead, m, 2, arr.bars(), [](int bar) { return (bar / 2) % 2 == 1; });
   }
-  t.master_gain = 1.5f;
+  t.master_gain = 0.58f;
   r.describe("metal", half_time ? "half-time" : "straight");
 }
 
@@ -671,7 +677,7 @@ void pop(Recipe& r) {
   m.leap = 0.1;
   m.chord_tones = 0.85;
   add_melody(arr, lead, m, 0, arr.bars(), [](int bar) { return bar % 8 != 7; });
-  t.master_gain = 1.15f;
+  t.master_gain = 0.74f;
   r.describe("pop", "straight");
 }
 
@@ -737,7 +743,7 @@ void reggae(Recipe& r) {
     m.density = rng.uniform(0.25, 0.4);
     add_melody(arr, lead, m, 2, arr.bars(), [](int bar) { return (bar / 2) % 2 == 1; });
   }
-  t.master_gain = 1.1f;
+  t.master_gain = 0.28f;
   r.describe("reggae", one_drop ? "one drop" : "steppers");
 }
 
@@ -800,7 +806,7 @@ void rock(Recipe& r) {
     m.bend = 0.2;
     add_melody(arr, lead, m, 2, arr.bars(), [](int bar) { return (bar / 2) % 2 == 1; });
   }
-  t.master_gain = 1.3f;
+  t.master_gain = 0.66f;
   r.describe("rock", "straight");
 }
 

@@ -7,8 +7,8 @@
 // canonical HRF, n AR(1) noise with sd_v = b_v / tSNR_v. W is non-zero only in
 // the signal regions; each signal voxel's row is a tonotopic tuning curve over
 // the mel bands (preferred band following the voxel's anterior-posterior
-// position in its region) plus a loudness term, random band weights and an
-// onset (flux) weight, scaled so that var(signal_v) = snr * share_v * sd_v^2
+// position in its region) plus a loudness term, random band weights and
+// weights on the variability and onset (flux) features, scaled so that var(signal_v) = snr * share_v * sd_v^2
 // over all of the subject's scans.
 #pragma once
 

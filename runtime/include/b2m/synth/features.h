@@ -1,8 +1,9 @@
 // What the simulated brain "hears": per scan, the log-mel band energies of the
 // audio playing during that scan (averaged over the STFT frames inside the
-// scan, 64 mel bands merged pairwise into 32) and the mean positive spectral
-// flux (an onset-rate measure). Silence is featurised like any audio
-// (log(0 + 1e-10) per band, no flux).
+// scan, 64 mel bands merged pairwise into 32), their variability over those
+// frames in 8 coarse bands (SD of the band's log energy), and the mean
+// positive spectral flux (an onset-rate measure). Silence is featurised like
+// any audio (log(0 + 1e-10) per band, no variability, no flux).
 #pragma once
 
 #include <span>
@@ -19,11 +20,12 @@ struct FeatureSpec {
   // features are means over a 1.5 s scan, for which half the frames suffice).
   dsp::MelSpec mel{22050, 1024, 1024, 64, 0.0, 0.0};
   int bands = 32;      // mel bands merged into this many (n_mels must be a multiple)
+  int sd_bands = 8;    // coarse bands for the within-scan SD (0: none)
 };
 
-// Columns: bands + 1.
+// Columns: bands + sd_bands + 1 (flux last).
 int num_features(const FeatureSpec& spec);
-// "logmel_00" .. "logmel_31", "spectral_flux".
+// "logmel_00" .. "logmel_31", "logmel_sd_0" .. "logmel_sd_7", "spectral_flux".
 std::vector<std::string> feature_names(const FeatureSpec& spec);
 
 // Features of num_scans consecutive scans of tr_s seconds of `audio` (a run's

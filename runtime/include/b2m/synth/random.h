@@ -9,7 +9,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <numbers>
 #include <string_view>
 
 namespace b2m::synth {
@@ -69,19 +68,22 @@ class Rng {
     return lo + static_cast<int>((next() >> 33) % static_cast<std::uint64_t>(hi - lo + 1));
   }
   bool chance(double p) { return uniform() < p; }
-  // Standard normal (Box-Muller; both values of a pair are used).
+  // Standard normal (Marsaglia's polar method; both values of a pair are used).
   double normal() {
     if (has_spare_) {
       has_spare_ = false;
       return spare_;
     }
-    double u = 0.0;
-    while (u <= 0.0) u = uniform();
-    const double v = uniform();
-    const double r = std::sqrt(-2.0 * std::log(u));
-    spare_ = r * std::sin(2.0 * std::numbers::pi * v);
+    double u, v, s;
+    do {
+      u = 2.0 * uniform() - 1.0;
+      v = 2.0 * uniform() - 1.0;
+      s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    const double f = std::sqrt(-2.0 * std::log(s) / s);
+    spare_ = v * f;
     has_spare_ = true;
-    return r * std::cos(2.0 * std::numbers::pi * v);
+    return u * f;
   }
   double normal(double mean, double sd) { return mean + sd * normal(); }
   // An index drawn with probability proportional to weights[i].

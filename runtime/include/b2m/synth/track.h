@@ -47,6 +47,7 @@ struct Track {
   std::vector<Patch> patches;
   std::vector<Note> notes;  // sorted by start time
   MixEq eq;
+  float reverb = 0.0f;  // wet level of the mix reverb (0: dry), e.g. a concert hall for classical
   float master_gain = 1.0f;  // before the soft clipper
   std::uint64_t noise_seed = 0;
 };
