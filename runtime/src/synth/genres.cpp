@@ -135,7 +135,7 @@ void blues(Recipe& r) {
   Patch comp_patch = comp_kind == 0 ? P::piano(rng) : comp_kind == 1 ? P::organ(rng, 0) : riff_guitar;
   const auto comp = arr.add_patch(with_gain(comp_patch, comp_kind == 1 ? 0.22f : 0.4f));
   const bool harp = rng.chance(0.65);
-  const auto lead = arr.add_patch(with_gain(harp ? P::harmonica(rng) : P::blues_guitar(rng), harp ? 0.35f : 0.5f));
+  const auto lead = arr.add_patch(with_gain(harp ? P::harmonica(rng) : P::blues_guitar(rng), harp ? 0.35f : 0.8f));
   r.parts = {brushes ? "brushed drums" : "shuffle drums", upright ? "upright bass" : "electric bass",
              comp_kind == 0 ? "piano" : comp_kind == 1 ? "organ" : "boogie rhythm guitar", harp ? "harmonica" : "electric blues guitar"};
   const std::string kick_pat = rng.chance(0.5) ? "x...x..." : "x..ox...";
@@ -212,7 +212,7 @@ void classical(Recipe& r) {
     const bool flute = ensemble == 2;
     const auto lead = arr.add_patch(with_gain(flute ? P::flute(rng) : P::violin(rng), flute ? 0.4f : 0.35f));
     std::uint16_t harp = 0;
-    if (ensemble == 2) harp = arr.add_patch(with_gain(P::harp(rng), 0.35f));
+    if (ensemble == 2) harp = arr.add_patch(with_gain(P::harp(rng), 0.6f));
     r.parts = ensemble == 0 ? std::vector<std::string>{"string ensemble", "cello", "solo violin"}
                             : std::vector<std::string>{"strings", "cello", "harp", "flute"};
     for (int bar = 0; bar < arr.bars(); ++bar) {
@@ -272,7 +272,7 @@ void classical(Recipe& r) {
     add_melody(arr, lead, m, 0, arr.bars(), [](int bar) { return bar >= 1; });
   }
   t.reverb = static_cast<float>(rng.uniform(0.5, 0.8));  // a concert hall
-  t.master_gain = 0.75f;
+  t.master_gain = 0.45f;
   r.describe("classical", waltz ? "waltz" : "straight");
 }
 
@@ -292,7 +292,7 @@ void country(Recipe& r) {
   const auto kick = arr.add_patch(with_gain(P::kick_acoustic(rng), 0.4f));
   const auto snare = arr.add_patch(with_gain(train && rng.chance(0.5) ? P::snare_brush(rng) : P::snare_acoustic(rng), train ? 0.14f : 0.22f));
   const auto hat = arr.add_patch(with_gain(P::hat_closed(rng), 0.15f));
-  const auto bass = arr.add_patch(with_gain(rng.chance(0.5) ? P::upright_bass(rng) : P::electric_bass(rng), 0.75f));
+  const auto bass = arr.add_patch(with_gain(rng.chance(0.5) ? P::upright_bass(rng) : P::electric_bass(rng), 1.0f));
   Patch steel_strings = P::acoustic_guitar(rng);
   steel_strings.brightness = static_cast<float>(rng.uniform(0.75, 0.9));
   steel_strings.cutoff = 7500.0f;
@@ -376,13 +376,13 @@ void disco(Recipe& r) {
   const auto crash = arr.add_patch(with_gain(P::crash(rng), 0.15f));
   const bool synth = rng.chance(0.6);
   const auto bass = arr.add_patch(with_gain(synth ? P::synth_bass(rng) : P::electric_bass(rng), synth ? 0.55f : 0.8f));
-  const auto pad = arr.add_patch(with_gain(P::disco_strings(rng), 0.22f));
+  const auto pad = arr.add_patch(with_gain(P::disco_strings(rng), 0.35f));
   const bool scratch = rng.chance(0.6);
   const auto gtr = arr.add_patch(with_gain(P::scratch_guitar(rng), 0.25f));
   const bool stabs = rng.chance(0.4);
   const auto horn = arr.add_patch(with_gain(P::brass(rng), 0.25f));
   const bool string_lead = rng.chance(0.5);
-  const auto lead = arr.add_patch(with_gain(string_lead ? P::disco_strings(rng) : P::pop_lead(rng), 0.3f));
+  const auto lead = arr.add_patch(with_gain(string_lead ? P::disco_strings(rng) : P::pop_lead(rng), 0.45f));
   r.parts = {"four-on-the-floor drums", synth ? "octave synth bass" : "octave bass", "string pad"};
   if (scratch) r.parts.push_back("chicken-scratch guitar");
   if (stabs) r.parts.push_back("brass stabs");
@@ -432,19 +432,19 @@ void hiphop(Recipe& r) {
   arr.set_harmony(parse_progression(rng.pick(kProg)), rng.chance(0.5) ? 1.0 : 2.0);
   static const std::vector<std::string> kKicks{"x.....x...x.....", "x......xx.x.....", "x.x.......x..x..", "x.....x.x.....x."};
   const std::string kick_pat = rng.pick(kKicks);
-  const auto kick = arr.add_patch(with_gain(P::kick_808(rng), 0.8f));
+  const auto kick = arr.add_patch(with_gain(P::kick_808(rng), 0.45f));
   const auto snare = arr.add_patch(with_gain(P::snare_fat(rng), 0.6f));
   const bool clap_layer = rng.chance(0.3);
   const auto clap = arr.add_patch(with_gain(P::clap(rng), 0.3f));
   const auto hat = arr.add_patch(with_gain(P::hat_closed(rng), 0.22f));
-  const auto bass = arr.add_patch(with_gain(P::sub_808(rng), 0.8f));
+  const auto bass = arr.add_patch(with_gain(P::sub_808(rng), 0.35f));
   const int keys_kind = rng.weighted(std::array<double, 3>{0.6, 0.3, 0.1});
   const Patch keys_patch = keys_kind == 0 ? P::epiano(rng) : keys_kind == 1 ? P::piano(rng) : P::strings(rng);
-  const auto keys = arr.add_patch(with_gain(keys_patch, keys_kind == 2 ? 0.22f : 0.35f));
+  const auto keys = arr.add_patch(with_gain(keys_patch, keys_kind == 2 ? 0.32f : 0.5f));
   const bool has_lead = rng.chance(0.7);
   const int lead_kind = rng.integer(0, 2);
   const Patch lead_patch = lead_kind == 0 ? P::glockenspiel(rng) : lead_kind == 1 ? P::flute(rng) : P::pop_pluck(rng);
-  const auto lead = arr.add_patch(with_gain(lead_patch, 0.3f));
+  const auto lead = arr.add_patch(with_gain(lead_patch, 0.5f));
   r.parts = {"boom-bap drums", "808 sub bass", keys_kind == 0 ? "electric piano" : keys_kind == 1 ? "piano loop" : "dark strings"};
   if (has_lead) r.parts.push_back(lead_kind == 0 ? "bell motif" : lead_kind == 1 ? "flute motif" : "pluck motif");
   const std::string hat_pat = rng.chance(0.5) ? "x.x.x.x.x.x.x.x." : "x?x?x?xox?x?x?xo";
@@ -481,7 +481,7 @@ void hiphop(Recipe& r) {
     m.legato = 0.6;
     add_melody(arr, lead, m, 0, arr.bars(), [](int bar) { return bar % 4 != 3; });
   }
-  t.master_gain = 0.2f;
+  t.master_gain = 0.4f;
   r.describe("hiphop", "swung 16ths");
 }
 
@@ -642,10 +642,10 @@ void pop(Recipe& r) {
   const bool synth_bass = rng.chance(0.6);
   const auto bass = arr.add_patch(with_gain(synth_bass ? P::synth_bass(rng) : P::electric_bass(rng), synth_bass ? 0.5f : 0.75f));
   const int comp_kind = rng.weighted(std::array<double, 3>{0.55, 0.35, 0.1});
-  const auto comp = arr.add_patch(with_gain(comp_kind == 2 ? P::bright_piano(rng) : P::pop_pad(rng), comp_kind == 2 ? 0.4f : 0.22f));
+  const auto comp = arr.add_patch(with_gain(comp_kind == 2 ? P::bright_piano(rng) : P::pop_pad(rng), comp_kind == 2 ? 0.5f : 0.35f));
   const bool arps = rng.chance(0.4);
   const auto arp = arr.add_patch(with_gain(P::pop_pluck(rng), 0.2f));
-  const auto lead = arr.add_patch(with_gain(P::pop_lead(rng), 0.35f));
+  const auto lead = arr.add_patch(with_gain(P::pop_lead(rng), 0.5f));
   r.parts = {"pop drums", synth_bass ? "synth bass" : "electric bass",
              comp_kind == 0 ? "bright synth pad" : comp_kind == 1 ? "pulsing synth chords" : "bright piano"};
   if (arps) r.parts.push_back("pluck arpeggios");
@@ -697,12 +697,12 @@ void reggae(Recipe& r) {
   arr.set_harmony(parse_progression(minor ? rng.pick(kMinor) : rng.pick(kMajor)), 1.0);
   const bool one_drop = rng.chance(0.7);
   const auto kick = arr.add_patch(with_gain(P::kick_acoustic(rng), 0.55f));
-  const auto rim = arr.add_patch(with_gain(P::rim(rng), 0.4f));
+  const auto rim = arr.add_patch(with_gain(P::rim(rng), 0.6f));
   const auto hat = arr.add_patch(with_gain(P::hat_closed(rng), 0.25f));
-  const auto bass = arr.add_patch(with_gain(P::reggae_bass(rng), 1.0f));
-  const auto skank = arr.add_patch(with_gain(P::skank_guitar(rng), 0.45f));
+  const auto bass = arr.add_patch(with_gain(P::reggae_bass(rng), 0.35f));
+  const auto skank = arr.add_patch(with_gain(P::skank_guitar(rng), 1.4f));
   const bool bubble = rng.chance(0.8);
-  const auto organ = arr.add_patch(with_gain(P::organ(rng, 2), 0.2f));
+  const auto organ = arr.add_patch(with_gain(P::organ(rng, 2), 0.3f));
   const bool has_lead = rng.chance(0.6);
   const bool melodica = rng.chance(0.5);
   const auto lead = arr.add_patch(with_gain(melodica ? P::melodica(rng) : P::organ(rng, 0), 0.28f));
@@ -743,7 +743,7 @@ void reggae(Recipe& r) {
     m.density = rng.uniform(0.25, 0.4);
     add_melody(arr, lead, m, 2, arr.bars(), [](int bar) { return (bar / 2) % 2 == 1; });
   }
-  t.master_gain = 0.28f;
+  t.master_gain = 0.68f;
   r.describe("reggae", one_drop ? "one drop" : "steppers");
 }
 

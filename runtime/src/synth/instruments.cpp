@@ -189,7 +189,7 @@ inline float tanh_drive(float x, float drive) {
     noise_filter.tick(rng.next());
     const float noise = brush ? noise_filter.low : 0.6f * noise_filter.high + 0.8f * noise_filter.band;
     const float ramp = std::min(1.0f, static_cast<float>(++n) / attack);
-    y = ramp * (noise * noise_amp) + tone_amp * (sine_at(table, ph1) + 0.5f * sine_at(table, ph2));
+    y = 1.8f * (ramp * (noise * noise_amp) + tone_amp * (sine_at(table, ph1) + 0.5f * sine_at(table, ph2)));
     ph1 += inc1;
     ph2 += inc2;
     tone_amp *= kt;
@@ -214,15 +214,16 @@ inline float tanh_drive(float x, float drive) {
       tail *= ktail;
     }
     f.tick(rng.next());
-    buf[n] = 2.2f * f.band * env;
+    buf[n] = 3.3f * f.band * env;
   }
 }
 
 // 808-style metallic tone: six square waves at inharmonic ratios.
 constexpr std::array<float, 6> kMetalRatios{1.0f, 1.483f, 1.8f, 2.546f, 2.63f, 3.897f};
 
+// `level` evens out the voices' loudness (hats are thin and short).
 [[gnu::noinline]] void cymbal(const Patch& p, const Note& note, AudioNoise& rng, std::span<float> buf, float band_hz,
-            float high_hz, float attack_s) {
+            float high_hz, float attack_s, float level) {
   std::array<float, 6> phase{}, inc{};
   for (int i = 0; i < 6; ++i) inc[i] = note.freq * kMetalRatios[i] / kFs;
   Svf band, high;
@@ -249,7 +250,7 @@ constexpr std::array<float, 6> kMetalRatios{1.0f, 1.483f, 1.8f, 2.546f, 2.63f, 3
     band.tick(x);
     high.tick(band.band + 0.3f * x);
     const float ramp = std::min(1.0f, static_cast<float>(n + 1) / attack);
-    buf[n] = 1.6f * high.high * amp * ramp;
+    buf[n] = 1.6f * level * high.high * amp * ramp;
     if (bell > 1e-5f) {
       buf[n] += bell * (sine_at(table, b1) + 0.6f * sine_at(table, b2)) * 0.25f;
       b1 += bi1;
@@ -270,7 +271,7 @@ constexpr std::array<float, 6> kMetalRatios{1.0f, 1.483f, 1.8f, 2.546f, 2.63f, 3
   const std::uint32_t inc = phase_increment(note.freq * 0.47f);
   for (float& y : buf) {
     f.tick(rng.next());
-    y = amp * (1.5f * f.band + 0.6f * sine_at(table, ph));
+    y = amp * (2.2f * f.band + 0.9f * sine_at(table, ph));
     ph += inc;
     amp *= kd;
   }
@@ -680,9 +681,9 @@ void render_note(const Patch& patch, const Note& note, std::uint64_t noise_seed,
     case Voice::Snare: snare(patch, note, rng, buf); break;
     case Voice::Clap: clap(patch, note, rng, buf); break;
     case Voice::HatClosed:
-    case Voice::HatOpen: cymbal(patch, note, rng, buf, 7500.0f + 2000.0f * patch.brightness, 6000.0f, 0.001f); break;
-    case Voice::Ride: cymbal(patch, note, rng, buf, 5200.0f, 3000.0f, 0.002f); break;
-    case Voice::Crash: cymbal(patch, note, rng, buf, 6000.0f, 2500.0f, 0.003f); break;
+    case Voice::HatOpen: cymbal(patch, note, rng, buf, 7500.0f + 2000.0f * patch.brightness, 6000.0f, 0.001f, 4.0f); break;
+    case Voice::Ride: cymbal(patch, note, rng, buf, 5200.0f, 3000.0f, 0.002f, 2.5f); break;
+    case Voice::Crash: cymbal(patch, note, rng, buf, 6000.0f, 2500.0f, 0.003f, 2.0f); break;
     case Voice::Rim: rim(patch, note, rng, buf); break;
     case Voice::Shaker: shaker(patch, note, rng, buf); break;
     case Voice::Synth: subtractive(patch, note, rng, buf); break;
