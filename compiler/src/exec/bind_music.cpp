@@ -9,6 +9,7 @@
 #include "b2m/exec/executor.h"
 #include "b2m/gen/model.h"
 #include "b2m/runtime/error.h"
+#include "b2m/runtime/progress.h"
 
 namespace b2m::exec {
 
@@ -70,8 +71,11 @@ void register_music_ops(RuntimeRegistry& r) {
     if (temps.list.size() != 3) fail("music.generate: temperatures needs 3 values (semantic, coarse, fine)");
     std::vector<std::vector<float>> waves;
     std::size_t longest = 0;
+    // One bar over the rows; the per-stage bars of each row would flood the log.
+    Progress progress("generate", static_cast<std::size_t>(e.dims[0]), "clip");
     for (std::int64_t q = 0; q < e.dims[0]; ++q) {
       gen::GenerateOptions o;
+      o.progress = false;
       o.seconds = seconds;
       // splitmix-style mixing: row q's seed, independent of the other rows.
       o.seed = (seed + 0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(q + 1)) ^ (seed >> 31);
@@ -82,7 +86,9 @@ void register_music_ops(RuntimeRegistry& r) {
       }
       waves.push_back(m.generate(row(e, q), o).waveform);
       longest = std::max(longest, waves.back().size());
+      progress.advance();
     }
+    progress.finish();
     HostTensor out = HostTensor::zeros(DType::F32, {e.dims[0], static_cast<std::int64_t>(longest)});
     for (std::int64_t q = 0; q < e.dims[0]; ++q)
       std::copy(waves[q].begin(), waves[q].end(), out.data<float>() + q * static_cast<std::int64_t>(longest));
