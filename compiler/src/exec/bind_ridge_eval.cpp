@@ -170,6 +170,17 @@ void register_ridge_eval_ops(RuntimeRegistry& r) {
         static_cast<float>(eval::two_way_identification(as_matrix(*a[0], "pred"), as_matrix(*a[1], "truth")));
     return Value::of_tensor(std::move(out));
   });
+  r.add("eval.noise_ceiling", [](const std::vector<const Value*>& a, const Type&) {
+    const HostTensor& x = a[0]->tensor;
+    if (x.dims.size() != 3 || x.dtype != DType::F32) fail("eval.noise_ceiling: expects f32[repeat, item, dim]");
+    if (x.dims[0] < 2) fail("eval.noise_ceiling: needs at least 2 repeats, got {}", x.dims[0]);
+    std::vector<RowMatrixF> repeats;
+    for (std::int64_t r = 0; r < x.dims[0]; ++r)
+      repeats.push_back(Eigen::Map<const RowMatrixF>(x.data<float>() + r * x.dims[1] * x.dims[2], x.dims[1], x.dims[2]));
+    auto nc = eval::noise_ceiling(repeats);
+    return record({{"explainable_variance", Value::of_tensor(vector_f32(nc.explainable_variance))},
+                   {"max_correlation", Value::of_tensor(vector_f32(nc.max_correlation))}});
+  });
   r.add("eval.pearson", [](const std::vector<const Value*>& a, const Type&) {
     return Value::of_tensor(vector_f32(eval::pearson_per_dimension(as_matrix(*a[1], "truth"), as_matrix(*a[0], "pred"))));
   });

@@ -31,6 +31,7 @@ source runs: i64[sample] = io.npy("runs.npy")
 source bank: f32[item, emb] = io.npy("bank.npy")
 source genre: i64[test] = io.npy("genre.npy")
 source bank_genre: i64[item] = io.npy("bank_genre.npy")
+source reps: f32[repeat, test, emb] = io.npy("reps.npy")
 let model = ridge.fit(X, Y, alphas, runs, folds=0)
 let pred = rename(ridge.predict(model, Xte), test=clip)
 let truth = rename(Yte, test=clip)
@@ -41,6 +42,8 @@ out "id.npy" = eval.identification(pred, truth)
 out "r.npy" = eval.pearson(pred, truth)
 out "r2.npy" = eval.r2(pred, truth)
 out "two_way.json" = eval.two_way_identification(pred, truth)
+out "ev.npy" = eval.noise_ceiling(reps).explainable_variance
+out "maxr.npy" = eval.noise_ceiling(reps).max_correlation
 out "alpha_loo.npy" = ridge.fit(X, Y, alphas, runs, cv="loo").alpha
 out "alpha_kfold.npy" = ridge.fit(X, Y, alphas, runs, folds=4, cv="kfold").alpha
 out "hits.npy" = hits.index
@@ -72,6 +75,16 @@ TEST(Bindings, RidgeEvalAndRetrievalMatchTheRuntimeLibraries) {
   save("Yte.npy", Yte);
   save("bank.npy", bank);
   b2m::io::write_npy((dir / "runs.npy").string(), runs.data(), {N});
+  // Four noisy repeats of the test responses.
+  std::vector<RowMatrixF> reps;
+  std::vector<float> reps_flat;
+  for (int r = 0; r < 4; ++r) {
+    RowMatrixF rep = Yte;
+    for (Eigen::Index i = 0; i < rep.size(); ++i) rep.data()[i] += 0.7f * n(rng);
+    reps_flat.insert(reps_flat.end(), rep.data(), rep.data() + rep.size());
+    reps.push_back(rep);
+  }
+  b2m::io::write_npy((dir / "reps.npy").string(), reps_flat.data(), {4, M, E});
   b2m::io::write_npy((dir / "genre.npy").string(), genre.data(), {M});
   b2m::io::write_npy((dir / "bank_genre.npy").string(), bank_genre.data(), {B});
   std::ofstream((dir / "p.b2m").string()) << kPipeline;
@@ -102,6 +115,12 @@ TEST(Bindings, RidgeEvalAndRetrievalMatchTheRuntimeLibraries) {
   auto r = b2m::eval::pearson_per_dimension(Yte, pred);
   auto got_r = read("r.npy");
   for (std::size_t t = 0; t < E; ++t) EXPECT_NEAR(got_r[t], r[t], 1e-6);
+  auto nc = b2m::eval::noise_ceiling(reps);
+  auto got_ev = read("ev.npy"), got_maxr = read("maxr.npy");
+  for (std::size_t t = 0; t < E; ++t) {
+    EXPECT_NEAR(got_ev[t], nc.explainable_variance[t], 1e-6);
+    EXPECT_NEAR(got_maxr[t], nc.max_correlation[t], 1e-6);
+  }
   auto r2 = b2m::eval::r2_per_dimension(Yte, pred);
   auto got_r2 = read("r2.npy");
   for (std::size_t t = 0; t < E; ++t) EXPECT_NEAR(got_r2[t], r2[t], 1e-6);
