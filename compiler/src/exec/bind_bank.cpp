@@ -12,6 +12,7 @@
 #include "b2m/dsp/mel.h"
 #include "b2m/exec/dataset_values.h"
 #include "b2m/exec/executor.h"
+#include "b2m/exec/record_value.h"
 #include "b2m/io/audio.h"
 #include "b2m/runtime/error.h"
 #include "b2m/runtime/progress.h"
@@ -95,11 +96,7 @@ Value bank(const std::vector<const Value*>& a) {
               lm.data<float>() + static_cast<std::int64_t>(i) * frames * spec.n_mels);
     genre.data<std::int64_t>()[i] = items[i].genre;
   }
-  Value r;
-  r.kind = Value::Kind::Record;
-  r.fields.emplace_back("logmel", std::make_shared<Value>(Value::of_tensor(std::move(lm))));
-  r.fields.emplace_back("genre", std::make_shared<Value>(Value::of_tensor(std::move(genre))));
-  return r;
+  return record_value({{"logmel", Value::of_tensor(std::move(lm))}, {"genre", Value::of_tensor(std::move(genre))}});
 }
 
 Value bank_audio(const std::vector<const Value*>& a) {

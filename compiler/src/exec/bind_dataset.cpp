@@ -11,6 +11,7 @@
 
 #include "b2m/exec/dataset_values.h"
 #include "b2m/exec/executor.h"
+#include "b2m/exec/record_value.h"
 #include "b2m/fmri/atlas.h"
 #include "b2m/fmri/bids.h"
 #include "b2m/runtime/error.h"
@@ -22,13 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using cpu::HostTensor;
-
-Value record(std::vector<std::pair<std::string, Value>> fields) {
-  Value r;
-  r.kind = Value::Kind::Record;
-  for (auto& [n, v] : fields) r.fields.emplace_back(n, std::make_shared<Value>(std::move(v)));
-  return r;
-}
 
 HostTensor vector_i64(const std::vector<std::int64_t>& v) {
   HostTensor t = HostTensor::zeros(DType::I64, {static_cast<std::int64_t>(v.size())});
@@ -105,7 +99,7 @@ Value bids_source(const std::string& root, const std::string& subject, const std
   }
   Value tr = Value::of_tensor(HostTensor::zeros(DType::F64, {}));
   tr.tensor.data<double>()[0] = data.front().tr_s;
-  return record({{"bold", Value::of_tensor(std::move(bold))},
+  return record_value({{"bold", Value::of_tensor(std::move(bold))},
                  {"run", Value::of_tensor(vector_i64(run_of_scan))},
                  {"tr", std::move(tr)},
                  {"events", events_value(events)}});
@@ -160,7 +154,7 @@ Value atlas_source(const std::string& name, const ir::Attr& region_list, const s
     if (count[r] == 0)
       fail("fmri.atlas: region '{}' of atlas '{}' has no voxel inside the brain mask '{}' on the bold grid ({})",
            regions[r], name, mask->source, mask->grid.describe());
-  return record({{"label", Value::of_tensor(vector_i64(label))}, {"region", Value::of_tensor(vector_i64(region))}});
+  return record_value({{"label", Value::of_tensor(vector_i64(label))}, {"region", Value::of_tensor(vector_i64(region))}});
 }
 
 }  // namespace
@@ -181,7 +175,7 @@ fmri::Clip clip_of_code(std::int64_t code) {
 }
 
 Value events_value(const Events& e) {
-  return record({{"onset", Value::of_tensor(vector_f64(e.onset))},
+  return record_value({{"onset", Value::of_tensor(vector_f64(e.onset))},
                  {"duration", Value::of_tensor(vector_f64(e.duration))},
                  {"stimulus", Value::of_tensor(vector_i64(e.stimulus))},
                  {"genre", Value::of_tensor(vector_i64(e.genre))},

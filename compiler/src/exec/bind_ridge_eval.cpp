@@ -9,6 +9,7 @@
 #include "b2m/eval/metrics.h"
 #include "b2m/eval/retrieval.h"
 #include "b2m/exec/executor.h"
+#include "b2m/exec/record_value.h"
 #include "b2m/ridge/ridge.h"
 #include "b2m/runtime/error.h"
 
@@ -56,13 +57,6 @@ HostTensor vector_f32(const Vec& v) {
   return t;
 }
 
-Value record(std::vector<std::pair<std::string, Value>> fields) {
-  Value r;
-  r.kind = Value::Kind::Record;
-  for (auto& [n, v] : fields) r.fields.emplace_back(n, std::make_shared<Value>(std::move(v)));
-  return r;
-}
-
 ridge::RidgeOptions options(const Value& alphas, const std::vector<std::int64_t>& groups, std::int64_t folds,
                             const std::string& alpha_per, const std::string& score, const std::string& cv = "grouped") {
   ridge::RidgeOptions o;
@@ -107,7 +101,7 @@ void register_ridge_eval_ops(RuntimeRegistry& r) {
     auto m = ridge::fit(x, y, options(*a[2], groups, static_cast<std::int64_t>(a[4]->scalar()), a[5]->text, a[6]->text,
                                               a[7]->text));
     std::vector<float> alpha(m.alpha.begin(), m.alpha.end());
-    return record({{"weights", Value::of_tensor(from_matrix(m.weights))},
+    return record_value({{"weights", Value::of_tensor(from_matrix(m.weights))},
                    {"alpha", Value::of_tensor(vector_f32(alpha))},
                    {"cv_score", Value::of_tensor(vector_f32(m.best_cv_score))}});
   });
@@ -148,7 +142,7 @@ void register_ridge_eval_ops(RuntimeRegistry& r) {
     Value handle;
     handle.kind = Value::Kind::Opaque;
     handle.handle = e;
-    return record({{"model", handle},
+    return record_value({{"model", handle},
                    {"region_score", Value::of_tensor(vector_f32(region_score))},
                    {"cv_score", Value::of_tensor(vector_f32(cv))}});
   });
@@ -178,7 +172,7 @@ void register_ridge_eval_ops(RuntimeRegistry& r) {
     for (std::int64_t r = 0; r < x.dims[0]; ++r)
       repeats.push_back(Eigen::Map<const RowMatrixF>(x.data<float>() + r * x.dims[1] * x.dims[2], x.dims[1], x.dims[2]));
     auto nc = eval::noise_ceiling(repeats);
-    return record({{"explainable_variance", Value::of_tensor(vector_f32(nc.explainable_variance))},
+    return record_value({{"explainable_variance", Value::of_tensor(vector_f32(nc.explainable_variance))},
                    {"max_correlation", Value::of_tensor(vector_f32(nc.max_correlation))}});
   });
   r.add("eval.pearson", [](const std::vector<const Value*>& a, const Type&) {
@@ -213,7 +207,7 @@ void register_ridge_eval_ops(RuntimeRegistry& r) {
     std::copy(top.indices.data(), top.indices.data() + top.indices.size(), index.data<std::int64_t>());
     HostTensor best = HostTensor::zeros(DType::I64, {q.rows()});
     for (std::int64_t i = 0; i < q.rows(); ++i) best.data<std::int64_t>()[i] = top.indices(i, 0);
-    return record({{"index", Value::of_tensor(std::move(index))},
+    return record_value({{"index", Value::of_tensor(std::move(index))},
                    {"score", Value::of_tensor(from_matrix(top.scores))},
                    {"top", Value::of_tensor(std::move(best))}});
   });

@@ -13,6 +13,7 @@
 #include "b2m/dsp/mel.h"
 #include "b2m/exec/dataset_values.h"
 #include "b2m/exec/executor.h"
+#include "b2m/exec/record_value.h"
 #include "b2m/fmri/preprocess.h"
 #include "b2m/io/audio.h"
 #include "b2m/runtime/error.h"
@@ -25,13 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using cpu::HostTensor;
-
-Value record(std::vector<std::pair<std::string, Value>> fields) {
-  Value r;
-  r.kind = Value::Kind::Record;
-  for (auto& [n, v] : fields) r.fields.emplace_back(n, std::make_shared<Value>(std::move(v)));
-  return r;
-}
 
 HostTensor column_i64(const std::vector<PresentationWindow>& ws, std::int64_t PresentationWindow::*field) {
   HostTensor t = HostTensor::uninitialized(DType::I64, {static_cast<std::int64_t>(ws.size())});
@@ -97,7 +91,7 @@ Value windows(const std::vector<const Value*>& a) {
       for (std::int64_t v = 0; v < voxels; ++v) dst[v] *= inv;
     }
   });
-  return record({{"data", Value::of_tensor(std::move(out))},
+  return record_value({{"data", Value::of_tensor(std::move(out))},
                  {"clip", Value::of_tensor(column_i64(ws, &PresentationWindow::clip))},
                  {"run", Value::of_tensor(column_i64(ws, &PresentationWindow::run))},
                  {"genre", Value::of_tensor(column_i64(ws, &PresentationWindow::genre))},
