@@ -304,13 +304,14 @@ void region_section(std::string& h, const RunData& run, Counter& counter) {
   BarChart chart;
   chart.title = "Score per region";
   chart.y_label = "score";
-  chart.x_label = fmt::format("region 0 … {}", run.region_score->size() - 1);
+  chart.x_label = run.region_names.empty() ? fmt::format("region 0 … {}", run.region_score->size() - 1)
+                                          : std::string("region (regions.json)");
   chart.show_labels = run.region_score->size() <= 24;
   for (std::size_t r = 0; r < run.region_score->size(); ++r) {
     Bar b;
     b.value = (*run.region_score)[r];
-    b.label = std::to_string(r);
-    b.tooltip = fmt::format("region {}: {}", r, fixed(b.value));
+    b.label = run.region_names.empty() ? std::to_string(r) : run.region_names[r];
+    b.tooltip = fmt::format("region {}: {}", b.label, fixed(b.value));
     chart.bars.push_back(b);
   }
   h += bar_chart_svg(chart);

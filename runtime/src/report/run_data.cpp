@@ -215,6 +215,18 @@ RunData load_run(const std::string& run_dir, const std::string& data_dir) {
                                          region_path, shape_text(region.shape())));
   }
 
+  std::string names_path = file_in(run_dir, "regions.json");
+  if (run.region_score && fs::exists(names_path)) {
+    nlohmann::json names = read_json(names_path);
+    bool ok = names.is_array() && names.size() == run.region_score->size();
+    for (const auto& n : names) ok = ok && n.is_string();
+    if (ok)
+      for (const auto& n : names) run.region_names.push_back(n.get<std::string>());
+    else
+      run.warnings.push_back(fmt::format("'{}' is not a list of {} region names: regions are shown by index",
+                                         names_path, run.region_score->size()));
+  }
+
   run.bank = read_bank(data_dir);
   for (std::size_t i = 0; i < run.retrieved.size(); ++i)
     if (!run.bank.count(run.retrieved[i]))

@@ -171,6 +171,19 @@ TEST_F(ReportTest, UnusableRegionScoreIsANoteNotAFailure) {
   EXPECT_NE(html.find("region_score.npy&#39; has shape [8, 3], not [region]"), std::string::npos);
 }
 
+TEST_F(ReportTest, RegionNamesLabelTheRegionBarsAndABadListIsANote) {
+  auto f = make();
+  const fs::path names = fs::path(f.run_dir) / "regions.json";
+  std::ofstream(names.string()) << R"(["Heschl_L", "Heschl_R", "A", "B", "C", "D", "E", "Postcentral_R"])";
+  std::string html = read(write_report(options_for(f)).out_path);
+  EXPECT_NE(html.find(">Heschl_L<"), std::string::npos);
+  EXPECT_NE(html.find("region Postcentral_R: "), std::string::npos);
+  std::ofstream(names.string()) << R"(["only", "three", "names"])";
+  html = read(write_report(options_for(f)).out_path);
+  EXPECT_NE(html.find("is not a list of 8 region names: regions are shown by index"), std::string::npos);
+  EXPECT_EQ(html.find(">Heschl_L<"), std::string::npos);
+}
+
 TEST_F(ReportTest, ZeroExamples) {
   auto f = make();
   auto o = options_for(f);

@@ -37,6 +37,8 @@ struct RunData {
   std::vector<std::int64_t> retrieved_genre;  // [clip, rank]
   std::vector<float> retrieved_score;         // [clip, rank]
   std::optional<std::vector<float>> region_score;
+  // Optional regions.json: the region names, in region_score's order.
+  std::vector<std::string> region_names;
   // Inputs that are optional and unusable (e.g. region_score.npy not 1-D):
   // shown as notes in the report instead of failing it.
   std::vector<std::string> warnings;
