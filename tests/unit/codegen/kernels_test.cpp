@@ -300,6 +300,29 @@ TEST(GroupedReductions, MeanByRunOverSeveralChunks) {
   EXPECT_EQ(got[0].bytes, got[1].bytes);
 }
 
+// Reductions run in chunks of a few hundred voxels and prefetch the rows a
+// few scans ahead: fewer rows than that distance, a chunk remainder (1029 =
+// 2 x 512 + 5) and several chunks give the float64 reference's values and the
+// same bits at 1 and 2 threads.
+TEST(GroupedReductions, FewRowsAndChunkRemaindersWithPrefetching) {
+  Compiled k = compile("out \"r.npy\" = sum(x, over=time)\n");
+  ASSERT_TRUE(k.jit);
+  for (std::int64_t rows : {1, 5, 9, 37}) {
+    const std::int64_t wide = 1029;
+    HostTensor x = random_tensor({rows, wide}, 11 + static_cast<std::uint64_t>(rows));
+    std::vector<double> want(wide, 0.0);
+    for (std::int64_t t = 0; t < rows; ++t)
+      for (std::int64_t v = 0; v < wide; ++v) want[v] += x.data<float>()[t * wide + v];
+    std::vector<HostTensor> got;
+    for (std::size_t threads : {1, 2}) {
+      ThreadPool::set_num_threads(threads);
+      got.push_back(launch(k.kernels[0], k.jit->lookup(k.kernels[0].name), {&x}));
+      expect_close(got.back(), want, 1e-6, 1e-6, std::to_string(rows) + " rows, " + std::to_string(threads) + " threads");
+    }
+    EXPECT_EQ(got[0].bytes, got[1].bytes) << rows << " rows";
+  }
+}
+
 // Sibling reductions: the means of x and of x*x by run in one kernel with
 // two outputs, each equal (bit for bit) to the kernel that computes it alone.
 TEST(GroupedReductions, SiblingMeansShareOneKernel) {
