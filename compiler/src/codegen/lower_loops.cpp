@@ -29,6 +29,14 @@ std::string binding_key(const Binding& b) {
   return k;
 }
 
+// The parallel dimension of a reduction's output: its outermost one that is
+// not the segment's group dimension `into` (groups are scattered into).
+std::string parallel_dim(const Type& out, const std::string& into) {
+  for (const auto& d : out.dims)
+    if (d.name != into) return d.name;
+  return "";
+}
+
 struct ReductionInfo {
   const ir::Op* op = nullptr;
   std::string over;   // the reduced dimension of the input
@@ -388,12 +396,7 @@ class KernelLowering {
     red_.into = r0.attr_str("into");
     const Type& in = r0.operands[0]->type;
     const Type& out = r0.result->type;
-    std::string parallel;
-    for (const auto& d : out.dims)
-      if (d.name != red_.into) {
-        parallel = d.name;
-        break;
-      }
+    const std::string parallel = parallel_dim(out, red_.into);
     const bool segment = r0.id == OpId::SegmentSum || r0.id == OpId::SegmentMean;
     const ir::Value* ids = segment ? r0.operands[1] : nullptr;
     const bool row_counts = r0.id == OpId::SegmentMean && !parallel.empty() && out.rank() == 2 &&
@@ -473,14 +476,7 @@ class KernelLowering {
       fail(&r, "the epilogue must iterate over the reduction's result");
       return;
     }
-    // The parallel dimension: the output's outermost one that is not the
-    // segment's group dimension (groups are scattered into).
-    std::string parallel;
-    for (const auto& d : out.dims)
-      if (d.name != red_.into) {
-        parallel = d.name;
-        break;
-      }
+    const std::string parallel = parallel_dim(out, red_.into);
     const bool segment = r.id == OpId::SegmentSum || r.id == OpId::SegmentMean;
     const bool arg = r.id == OpId::ArgMax || r.id == OpId::ArgMin;
     const bool extremum = r.id == OpId::ReduceMax || r.id == OpId::ReduceMin;
