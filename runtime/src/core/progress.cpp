@@ -32,6 +32,7 @@ double Progress::elapsed_seconds() const {
 }
 
 void Progress::advance(std::size_t by) {
+  std::lock_guard<std::mutex> lock(mutex_);
   done_ += by;
   auto now = std::chrono::steady_clock::now();
   // Redraw at most 10 times a second: progress must never cost measurable time.
@@ -42,6 +43,7 @@ void Progress::advance(std::size_t by) {
 }
 
 void Progress::finish() {
+  std::lock_guard<std::mutex> lock(mutex_);
   if (finished_) return;
   finished_ = true;
   draw(true);

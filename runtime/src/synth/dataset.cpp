@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include "b2m/fmri/bids.h"
@@ -42,21 +41,6 @@ void check_cancel() {
   if (g_cancel.load(std::memory_order_relaxed)) fail("interrupted");
 }
 
-// A thread-safe wrapper: workers advance, the bar draws under a lock.
-class SharedProgress {
- public:
-  SharedProgress(const std::string& label, std::size_t total, const std::string& unit) : bar_(label, total, unit) {}
-  void advance() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    bar_.advance();
-  }
-  void finish() { bar_.finish(); }
-  double seconds() const { return bar_.elapsed_seconds(); }
-
- private:
-  std::mutex mutex_;
-  Progress bar_;
-};
 
 struct ClipKey {
   int genre;
@@ -293,7 +277,7 @@ DatasetSummary build(const SynthConfig& c, const Schedule& schedule, const std::
   fs::create_directories(fs::path(root) / "bank" / "audio");
   std::vector<std::vector<float>> stimulus_audio(stimuli.size());
   {
-    SharedProgress progress("synthesize audio", stimuli.size() + bank.size(), "clips");
+    Progress progress("synthesize audio", stimuli.size() + bank.size(), "clips");
     parallel_for(stimuli.size() + bank.size(), 1, [&](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
         check_cancel();
@@ -309,7 +293,7 @@ DatasetSummary build(const SynthConfig& c, const Schedule& schedule, const std::
       }
     });
     progress.finish();
-    summary.stages.push_back({"audio", progress.seconds()});
+    summary.stages.push_back({"audio", progress.elapsed_seconds()});
   }
   std::string bank_tsv = "item\tfile\tgenre\n";
   for (std::size_t i = 0; i < bank.size(); ++i)
@@ -351,7 +335,7 @@ DatasetSummary build(const SynthConfig& c, const Schedule& schedule, const std::
   nifti.int16 = c.int16;
   const std::int64_t nvox = brain.grid.num_voxels();
   {
-    SharedProgress progress("bold runs", runs.size() * static_cast<std::size_t>(c.subjects), "runs");
+    Progress progress("bold runs", runs.size() * static_cast<std::size_t>(c.subjects), "runs");
     for (int s = 0; s < c.subjects; ++s) {
       const std::string sub = subject_id(s);
       const fs::path func = fs::path(root) / ("sub-" + sub) / "func";
@@ -390,7 +374,7 @@ DatasetSummary build(const SynthConfig& c, const Schedule& schedule, const std::
       });
     }
     progress.finish();
-    summary.stages.push_back({"bold", progress.seconds()});
+    summary.stages.push_back({"bold", progress.elapsed_seconds()});
   }
 
   // 6. Top-level files.

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <string>
 
 namespace b2m {
@@ -18,6 +19,7 @@ class Progress {
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
+  // Both may be called from worker threads (parallel stages advance per item).
   void advance(std::size_t by = 1);
   void finish();
   double elapsed_seconds() const;
@@ -27,6 +29,7 @@ class Progress {
 
  private:
   void draw(bool final_line);
+  std::mutex mutex_;
   std::string label_;
   std::string unit_;
   std::size_t total_;
