@@ -261,34 +261,20 @@ class KernelEmitter {
 
   void gather_loop_with_prefetch(const loops::Node& n, const loops::Inst& gather, const loops::Inst& list,
                                  llvm::Value* lo, llvm::Value* hi) {
-    auto stepped = [&](const std::string& name, llvm::Value* from, llvm::Value* to, std::int64_t step, auto&& body) {
-      llvm::BasicBlock* pre = b_.GetInsertBlock();
-      auto* header = llvm::BasicBlock::Create(ctx_, name + ".loop", fn_);
-      auto* inner = llvm::BasicBlock::Create(ctx_, name + ".body", fn_);
-      auto* exit = llvm::BasicBlock::Create(ctx_, name + ".exit", fn_);
-      b_.CreateBr(header);
-      b_.SetInsertPoint(header);
-      llvm::PHINode* iv = b_.CreatePHI(b_.getInt64Ty(), 2, name);
-      iv->addIncoming(from, pre);
-      b_.CreateCondBr(b_.CreateICmpSLT(iv, to), inner, exit);
-      b_.SetInsertPoint(inner);
-      body(iv);
-      iv->addIncoming(b_.CreateAdd(iv, b_.getInt64(step)), b_.GetInsertBlock());
-      b_.CreateBr(header);
-      b_.SetInsertPoint(exit);
-    };
-    stepped(n.var + ".block", lo, hi, kGatherBlock, [&](llvm::Value* kb) {
+    const std::string block = n.var + ".block", ahead = "prefetch.gather";
+    loop(block, lo, hi, [&] {
+      llvm::Value* kb = vars_.at(block);
       llvm::Value* ke = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, b_.CreateAdd(kb, b_.getInt64(kGatherBlock)), hi);
       llvm::Value* pe = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, b_.CreateAdd(ke, b_.getInt64(kGatherAhead)), hi);
-      stepped("prefetch.gather", b_.CreateAdd(kb, b_.getInt64(kGatherAhead)), pe, kGatherEvery, [&](llvm::Value* j) {
-        vars_[n.var] = j;
-        inst(list);  // the index at iteration j
+      loop(ahead, b_.CreateAdd(kb, b_.getInt64(kGatherAhead)), pe, [&] {
+        vars_[n.var] = vars_.at(ahead);
+        inst(list);  // the index gathered kGatherAhead iterations later
         llvm::Value* at = address(gather);
         b_.CreateIntrinsic(llvm::Intrinsic::prefetch, {at->getType()}, {at, b_.getInt32(0), b_.getInt32(3), b_.getInt32(1)});
         vars_.erase(n.var);
-      });
+      }, false, kGatherEvery);
       loop(n.var, kb, ke, [&] { nodes(n.body); }, true);
-    });
+    }, false, kGatherBlock);
   }
 
   // Prefetches [begin, end) of row `row` of a rank-2 buffer, when that row exists.
@@ -317,8 +303,10 @@ class KernelEmitter {
     b_.SetInsertPoint(done);
   }
 
+  // for (var = lo; var < hi; var += step) body(), with vars_[var] the induction variable.
   template <typename Body>
-  void loop(const std::string& var, llvm::Value* lo, llvm::Value* hi, Body&& body, bool vectorize = false) {
+  void loop(const std::string& var, llvm::Value* lo, llvm::Value* hi, Body&& body, bool vectorize = false,
+            std::int64_t step = 1) {
     llvm::BasicBlock* pre = b_.GetInsertBlock();
     auto* header = llvm::BasicBlock::Create(ctx_, var + ".loop", fn_);
     auto* inner = llvm::BasicBlock::Create(ctx_, var + ".body", fn_);
@@ -332,7 +320,7 @@ class KernelEmitter {
     llvm::Value* saved = vars_.count(var) ? vars_[var] : nullptr;
     vars_[var] = iv;
     body();
-    llvm::Value* next = b_.CreateAdd(iv, b_.getInt64(1), var + ".next", true, true);
+    llvm::Value* next = b_.CreateAdd(iv, b_.getInt64(step), var + ".next", true, true);
     iv->addIncoming(next, b_.GetInsertBlock());
     llvm::BranchInst* latch = b_.CreateBr(header);
     if (vectorize) {

@@ -29,6 +29,16 @@ std::string binding_key(const Binding& b) {
   return k;
 }
 
+// The loop that runs chunks of `parallel` (an output dimension; none: an
+// empty name) on the thread pool.
+Node parallel_node(const Type& out, const std::string& parallel) {
+  Node par;
+  par.kind = Node::Kind::Parallel;
+  par.var = parallel;
+  if (!parallel.empty()) par.extent = out.find_dim(parallel)->size;
+  return par;
+}
+
 // The parallel dimension of a reduction's output: its outermost one that is
 // not the segment's group dimension `into` (groups are scattered into).
 std::string parallel_dim(const Type& out, const std::string& into) {
@@ -411,10 +421,7 @@ class KernelLowering {
     }
     if (r0.id == OpId::SegmentMean) accumulator("count", DType::F64, out);
 
-    Node par;
-    par.kind = Node::Kind::Parallel;
-    par.var = parallel;
-    if (!parallel.empty()) par.extent = out.find_dim(parallel)->size;
+    Node par = parallel_node(out, parallel);
     std::vector<Node>& body = parallel.empty() ? k_->body : par.body;
     nest(body, out.dims, parallel, [&](std::vector<Node>& b, const Binding& bind) {
       for (const auto& a : acc) store(b, a, f64_t, bind, constant(b, DType::F64, ir::Attr::of_float(0)));
@@ -500,10 +507,7 @@ class KernelLowering {
     Type f64_t = acc_shape;
     f64_t.dtype = DType::F64;
 
-    Node par;
-    par.kind = Node::Kind::Parallel;
-    par.var = parallel;
-    if (!parallel.empty()) par.extent = out.find_dim(parallel)->size;
+    Node par = parallel_node(out, parallel);
     std::vector<Node>& body = parallel.empty() ? k_->body : par.body;
 
     // 1. initialize the accumulators.

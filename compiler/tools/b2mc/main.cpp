@@ -54,6 +54,14 @@ bool link_executable(const b2m::FrontendResult& r, const std::string& output) {
 // b2mc run FILE.b2m [--stdlib-dir DIR] [-- PIPELINE ARGS...]: compiles the
 // pipeline in memory (kernels through ORC LLJIT) and runs it with the same
 // command line as its standalone executable.
+// Reads the pipeline file into `sm`; prints why and returns -1 when it cannot.
+std::int32_t load_input(b2m::SourceManager& sm, const std::string& path) {
+  std::string err;
+  std::int32_t file = sm.load(path, &err);
+  if (file < 0) std::fprintf(stderr, "b2mc: error: %s\n", err.c_str());
+  return file;
+}
+
 int run_main(int argc, char** argv) {
   std::string input;
   std::vector<std::string> stdlib_dirs, args;
@@ -75,11 +83,8 @@ int run_main(int argc, char** argv) {
   b2m::DiagnosticEngine diags(sm);
   diags.set_buffered(true);
   std::string err;
-  std::int32_t file = sm.load(input, &err);
-  if (file < 0) {
-    std::fprintf(stderr, "b2mc: error: %s\n", err.c_str());
-    return 1;
-  }
+  const std::int32_t file = load_input(sm, input);
+  if (file < 0) return 1;
   b2m::FrontendOptions fo;
   fo.stdlib_dirs = stdlib_dirs;
   fo.stop_after = b2m::Stage::Loops;
@@ -142,11 +147,8 @@ int main(int argc, char** argv) {
   b2m::DiagnosticEngine diags(sm);
   diags.set_buffered(true);
   std::string err;
-  std::int32_t file = sm.load(input, &err);
-  if (file < 0) {
-    std::fprintf(stderr, "b2mc: error: %s\n", err.c_str());
-    return 1;
-  }
+  const std::int32_t file = load_input(sm, input);
+  if (file < 0) return 1;
   if (language.empty()) language = input.size() > 5 && input.substr(input.size() - 5) == ".b2ir" ? "b2ir" : "b2m";
 
   b2m::ir::PrintOptions popts{print_loc, &sm};
