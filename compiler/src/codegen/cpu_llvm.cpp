@@ -77,7 +77,7 @@ class KernelEmitter {
   void run() {
     auto* ptr = llvm::PointerType::getUnqual(ctx_);
     auto* i64 = b_.getInt64Ty();
-    auto* fty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, i64, i64, ptr}, false);
+    auto* fty = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, i64, i64, ptr, ptr}, false);
     fn_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, kernel_symbol(k_.name), m_);
     fn_->addFnAttr(llvm::Attribute::NoUnwind);
     fn_->addFnAttr("frame-pointer", "none");
@@ -86,8 +86,17 @@ class KernelEmitter {
     llvm::Value* dims = &*args++;
     begin_ = &*args++;
     end_ = &*args++;
+    llvm::Value* box = &*args++;
     error_ = &*args++;
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
+    // The bounds of each loop dimension for this call: the whole extent in an
+    // ordinary launch, a block of it when a tiled schedule runs the kernel
+    // piece by piece (docs/ir.md, "Tiled schedules").
+    for (std::size_t i = 0; i < k_.box.size(); ++i) {
+      const std::string& var = k_.box[i].first;
+      box_lo_[var] = b_.CreateLoad(i64, b_.CreateConstInBoundsGEP1_64(i64, box, 2 * i), var + ".lo");
+      box_hi_[var] = b_.CreateLoad(i64, b_.CreateConstInBoundsGEP1_64(i64, box, 2 * i + 1), var + ".hi");
+    }
     // Errors found in loops are OR-ed into a local (promoted to a register, so
     // loops with gathers still vectorize) and stored once at the end.
     error_local_ = b_.CreateAlloca(b_.getInt32Ty(), nullptr, "error.local");
@@ -163,14 +172,14 @@ class KernelEmitter {
         break;
       }
       case loops::Node::Kind::Loop: {
-        llvm::Value* lo = n.chunk ? begin_ : b_.getInt64(0);
-        llvm::Value* hi = n.chunk ? end_ : extents_.at(n.var);
+        llvm::Value* lo = n.chunk ? begin_ : box_lo_.at(n.var);
+        llvm::Value* hi = n.chunk ? end_ : box_hi_.at(n.var);
         if (auto g = prefetched_gather(n); g.first) {
           gather_loop_with_prefetch(n, *g.first, *g.second, lo, hi);
           break;
         }
         loop(n.var, lo, hi, [&] {
-          prefetch_rows_ahead(n);
+          prefetch_rows_ahead(n, hi);
           nodes(n.body);
         }, force_vectorize(n));
         break;
@@ -208,7 +217,7 @@ class KernelEmitter {
   // kRowsAhead rows further is prefetched, one cache line per instruction.
   static constexpr std::int64_t kRowsAhead = 8;
 
-  void prefetch_rows_ahead(const loops::Node& rows) {
+  void prefetch_rows_ahead(const loops::Node& rows, llvm::Value* rows_end) {
     std::set<std::string> done;
     for (const auto& inner : rows.body) {
       if (inner.kind != loops::Node::Kind::Loop || !inner.chunk) continue;
@@ -221,7 +230,7 @@ class KernelEmitter {
         const loops::Index& c = i.index[1];
         if (r.var != rows.var || r.offset || r.scalar >= 0 || c.var != inner.var || c.offset || c.scalar >= 0) continue;
         done.insert(i.buffer);
-        prefetch_chunk(i.buffer, b_.CreateAdd(vars_.at(rows.var), b_.getInt64(kRowsAhead)));
+        prefetch_chunk(i.buffer, b_.CreateAdd(vars_.at(rows.var), b_.getInt64(kRowsAhead)), rows_end);
       }
     }
   }
@@ -277,8 +286,9 @@ class KernelEmitter {
     }, false, kGatherBlock);
   }
 
-  // Prefetches [begin, end) of row `row` of a rank-2 buffer, when that row exists.
-  void prefetch_chunk(const std::string& buffer, llvm::Value* row) {
+  // Prefetches [begin, end) of row `row` of a rank-2 buffer, when that row is
+  // one the loop will reach (below `rows_end`).
+  void prefetch_chunk(const std::string& buffer, llvm::Value* row, llvm::Value* rows_end) {
     const BufferInfo& buf = buffers_.at(buffer);
     llvm::Type* elem = memory_type(buf.dtype);
     std::int64_t step = std::max<std::int64_t>(1, 64 / static_cast<std::int64_t>(m_.getDataLayout().getTypeAllocSize(elem)));
@@ -286,7 +296,7 @@ class KernelEmitter {
     auto* header = llvm::BasicBlock::Create(ctx_, "prefetch.loop", fn_);
     auto* body = llvm::BasicBlock::Create(ctx_, "prefetch.body", fn_);
     auto* done = llvm::BasicBlock::Create(ctx_, "prefetch.done", fn_);
-    b_.CreateCondBr(b_.CreateICmpSLT(row, buf.sizes[0]), go, done);
+    b_.CreateCondBr(b_.CreateICmpSLT(row, rows_end), go, done);
     b_.SetInsertPoint(go);
     llvm::Value* base = b_.CreateMul(row, buf.strides[0]);
     b_.CreateBr(header);
@@ -565,6 +575,7 @@ class KernelEmitter {
   std::map<std::string, BufferInfo> buffers_;
   std::map<std::string, std::pair<llvm::MDNode*, llvm::MDNode*>> scope_md_;  // alias.scope, noalias
   std::map<std::string, llvm::Value*> extents_;
+  std::map<std::string, llvm::Value*> box_lo_, box_hi_;  // per loop dimension: this call's bounds
   std::map<std::string, llvm::Value*> vars_;
   std::map<int, llvm::Value*> scalars_;
   std::string parallel_var_;

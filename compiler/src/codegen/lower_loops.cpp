@@ -758,6 +758,16 @@ void print_nodes(std::string& out, const std::vector<Node>& nodes, int depth) {
   }
 }
 
+// Every loop dimension (not the parallel chunk), once, in order.
+void collect_box(const std::vector<Node>& body, std::vector<std::pair<std::string, Size>>& box) {
+  for (const auto& n : body) {
+    if (n.kind == Node::Kind::Loop && !n.chunk &&
+        std::none_of(box.begin(), box.end(), [&](const auto& b) { return b.first == n.var; }))
+      box.emplace_back(n.var, n.extent);
+    if (n.kind != Node::Kind::Inst) collect_box(n.body, box);
+  }
+}
+
 }  // namespace
 
 std::vector<Kernel> lower_kernels(const ir::Module& m, DiagnosticEngine& diags) {
@@ -765,13 +775,14 @@ std::vector<Kernel> lower_kernels(const ir::Module& m, DiagnosticEngine& diags) 
   std::set<std::string> kernels;
   for (const auto& f : m.funcs)
     for (const auto& op : f->body)
-      if (op->id == OpId::Fused) kernels.insert(op->attr_str("callee"));
+      if (op->id == OpId::Fused && op->attr_str("kind") != "tiled") kernels.insert(op->attr_str("callee"));
   for (const auto& f : m.funcs) {
     if (!kernels.count(f->name)) continue;
     Kernel k;
     KernelLowering l(*f, diags);
     if (!l.run(k)) continue;
     Hoister(k).run(k.body);
+    collect_box(k.body, k.box);
     out.push_back(std::move(k));
   }
   return out;

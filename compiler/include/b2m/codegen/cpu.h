@@ -27,8 +27,11 @@
 
 namespace b2m::cpu {
 
+// A compiled kernel: buffers and dimension sizes in ABI order (loops.h), the
+// chunk [begin, end) of the parallel dimension, and `box`: lower and upper
+// bound of each of Kernel::box's loop dimensions, in that order.
 using KernelFn = void (*)(void** buffers, const std::int64_t* dims, std::int64_t begin, std::int64_t end,
-                          std::int32_t* error);
+                          const std::int64_t* box, std::int32_t* error);
 
 struct CodegenOptions {
   int opt_level = 3;

@@ -76,6 +76,11 @@ struct Kernel {
   std::vector<Buffer> accumulators;  // scratch, e.g. float64 sums for var
   std::vector<IndexList> index_lists; // after the scratch buffers in the ABI
   std::vector<Node> body;
+  // The dimensions of the loops other than the parallel chunk, each once, in
+  // order of first appearance, with their extents: the kernel's function
+  // takes a lower and an upper bound for each (the whole extent in an
+  // ordinary launch; a block in a tiled schedule).
+  std::vector<std::pair<std::string, Size>> box;
   int num_scalars = 0;
   std::string kind;                  // "elementwise" or "reduce"
 };
