@@ -219,22 +219,38 @@ class KernelEmitter {
 
   void prefetch_rows_ahead(const loops::Node& rows, llvm::Value* rows_end) {
     std::set<std::string> done;
+    llvm::Value* ahead = b_.CreateAdd(vars_.at(rows.var), b_.getInt64(kRowsAhead));
     for (const auto& inner : rows.body) {
-      if (inner.kind != loops::Node::Kind::Loop || !inner.chunk) continue;
+      if (inner.kind != loops::Node::Kind::Loop) continue;
       for (const auto& n : inner.body) {
         if (n.kind != loops::Node::Kind::Inst) break;  // innermost loops only
         const loops::Inst& i = n.inst;
-        bool input = std::any_of(k_.inputs.begin(), k_.inputs.end(), [&](const loops::Buffer& b) { return b.name == i.buffer; });
-        if (i.kind != loops::Inst::Kind::Load || !input || i.index.size() != 2 || done.count(i.buffer)) continue;
+        if (i.index.size() != 2 || done.count(i.buffer)) continue;
         const loops::Index& r = i.index[0];
         const loops::Index& c = i.index[1];
         if (r.var != rows.var || r.offset || r.scalar >= 0 || c.var != inner.var || c.offset || c.scalar >= 0) continue;
-        done.insert(i.buffer);
-        prefetch_chunk(i.buffer, b_.CreateAdd(vars_.at(rows.var), b_.getInt64(kRowsAhead)), rows_end);
+        bool input = std::any_of(k_.inputs.begin(), k_.inputs.end(), [&](const loops::Buffer& b) { return b.name == i.buffer; });
+        bool output = i.buffer == k_.output.name ||
+                      std::any_of(k_.more_outputs.begin(), k_.more_outputs.end(), [&](const loops::Buffer& b) { return b.name == i.buffer; });
+        if (inner.chunk && i.kind == loops::Inst::Kind::Load && input) {
+          done.insert(i.buffer);
+          prefetch_chunk(i.buffer, ahead, rows_end, begin_, end_, false, nullptr);
+        } else if (k_.blocked && !inner.chunk && i.kind == loops::Inst::Kind::Store && output) {
+          // The same for the rows a tiled schedule writes a block of (docs/ir.md,
+          // "Tiled schedules"): a short block of each output row, rows far
+          // apart; each store first reads its line. Only when the block is
+          // short: a whole row's worth of prefetches kRowsAhead rows ahead
+          // would run past the cache.
+          done.insert(i.buffer);
+          llvm::Value* lo = box_lo_.at(inner.var);
+          llvm::Value* hi = box_hi_.at(inner.var);
+          llvm::Value* is_short = b_.CreateICmpSLE(b_.CreateSub(hi, lo), b_.getInt64(kShortRow));
+          prefetch_chunk(i.buffer, ahead, rows_end, lo, hi, true, is_short);
+        }
       }
     }
   }
-
+  static constexpr std::int64_t kShortRow = 2048;
   // An innermost loop that gathers from an input through an index list (a
   // fused compress: x[t, idx[k]]) walks its row in increasing order, but the
   // hardware prefetcher does not follow vector gathers. bench_fused's
@@ -286,9 +302,11 @@ class KernelEmitter {
     }, false, kGatherBlock);
   }
 
-  // Prefetches [begin, end) of row `row` of a rank-2 buffer, when that row is
-  // one the loop will reach (below `rows_end`).
-  void prefetch_chunk(const std::string& buffer, llvm::Value* row, llvm::Value* rows_end) {
+  // Prefetches entries [col_lo, col_hi) of row `row` of a rank-2 buffer, when
+  // that row is one the loop will reach (below `rows_end`) and `when` (if
+  // given) holds; for writing (`write`) or reading.
+  void prefetch_chunk(const std::string& buffer, llvm::Value* row, llvm::Value* rows_end, llvm::Value* col_lo,
+                      llvm::Value* col_hi, bool write, llvm::Value* when) {
     const BufferInfo& buf = buffers_.at(buffer);
     llvm::Type* elem = memory_type(buf.dtype);
     std::int64_t step = std::max<std::int64_t>(1, 64 / static_cast<std::int64_t>(m_.getDataLayout().getTypeAllocSize(elem)));
@@ -296,18 +314,20 @@ class KernelEmitter {
     auto* header = llvm::BasicBlock::Create(ctx_, "prefetch.loop", fn_);
     auto* body = llvm::BasicBlock::Create(ctx_, "prefetch.body", fn_);
     auto* done = llvm::BasicBlock::Create(ctx_, "prefetch.done", fn_);
-    b_.CreateCondBr(b_.CreateICmpSLT(row, rows_end), go, done);
+    llvm::Value* reach = b_.CreateICmpSLT(row, rows_end);
+    b_.CreateCondBr(when ? b_.CreateAnd(reach, when) : reach, go, done);
     b_.SetInsertPoint(go);
     llvm::Value* base = b_.CreateMul(row, buf.strides[0]);
     b_.CreateBr(header);
     b_.SetInsertPoint(header);
     llvm::PHINode* c = b_.CreatePHI(b_.getInt64Ty(), 2, "prefetch.col");
-    c->addIncoming(begin_, go);
-    b_.CreateCondBr(b_.CreateICmpSLT(c, end_), body, done);
+    c->addIncoming(col_lo, go);
+    b_.CreateCondBr(b_.CreateICmpSLT(c, col_hi), body, done);
     b_.SetInsertPoint(body);
     llvm::Value* at = b_.CreateInBoundsGEP(elem, buf.data, b_.CreateAdd(base, c));
-    // llvm.prefetch(address, read, locality 3 (keep in all levels), data cache)
-    b_.CreateIntrinsic(llvm::Intrinsic::prefetch, {at->getType()}, {at, b_.getInt32(0), b_.getInt32(3), b_.getInt32(1)});
+    // llvm.prefetch(address, read 0 / write 1, locality 3 (keep in all levels), data cache)
+    b_.CreateIntrinsic(llvm::Intrinsic::prefetch, {at->getType()},
+                       {at, b_.getInt32(write ? 1 : 0), b_.getInt32(3), b_.getInt32(1)});
     c->addIncoming(b_.CreateAdd(c, b_.getInt64(step)), body);
     b_.CreateBr(header);
     b_.SetInsertPoint(done);

@@ -773,6 +773,13 @@ void collect_box(const std::vector<Node>& body, std::vector<std::pair<std::strin
 std::vector<Kernel> lower_kernels(const ir::Module& m, DiagnosticEngine& diags) {
   std::vector<Kernel> out;
   std::set<std::string> kernels;
+  std::set<std::string> blocked;  // called from a tiled chain's function
+  for (const auto& f : m.funcs)
+    for (const auto& op : f->body)
+      if (op->id == OpId::Fused && op->attr_str("kind") == "tiled")
+        if (const ir::Func* chain = m.find_func(op->attr_str("callee")))
+          for (const auto& cop : chain->body)
+            if (cop->id == OpId::Fused) blocked.insert(cop->attr_str("callee"));
   for (const auto& f : m.funcs)
     for (const auto& op : f->body)
       if (op->id == OpId::Fused && op->attr_str("kind") != "tiled") kernels.insert(op->attr_str("callee"));
@@ -783,6 +790,7 @@ std::vector<Kernel> lower_kernels(const ir::Module& m, DiagnosticEngine& diags) 
     if (!l.run(k)) continue;
     Hoister(k).run(k.body);
     collect_box(k.body, k.box);
+    k.blocked = blocked.count(f->name) > 0;
     out.push_back(std::move(k));
   }
   return out;
@@ -795,6 +803,7 @@ std::string print_kernel(const Kernel& k) {
   out += ") -> %out: " + k.output.type.str();
   for (const auto& o : k.more_outputs) out += ", %" + o.name + ": " + o.type.str();
   out += " {\n";
+  if (k.blocked) out += "  schedule tiled\n";  // run block by block by a tiled chain
   for (const auto& a : k.accumulators) out += "  scratch %" + a.name + ": " + a.type.str() + "\n";
   for (const auto& l : k.index_lists)
     out += "  index %" + l.buffer.name + ": " + l.buffer.type.str() + " = nonzero %" + k.inputs[l.mask_input].name + "\n";

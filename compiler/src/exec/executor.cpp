@@ -23,6 +23,7 @@
 #include "b2m/runtime/error.h"
 #include "b2m/runtime/progress.h"
 #include "b2m/runtime/thread_pool.h"
+#include "tiled_schedule.h"
 
 namespace b2m::exec {
 
@@ -288,7 +289,7 @@ class Interpreter {
         }
         return;
       }
-      case OpId::Fused: return launch(op);
+      case OpId::Fused: return op.attr_str("kind") == "tiled" ? tiled(op) : launch(op);
       case OpId::Compress: return compress(op);
       case OpId::MatMul: return matmul(op);
       case OpId::Output: outputs_.emplace_back(&op, values_.at(op.operands[0])); return;
@@ -298,22 +299,31 @@ class Interpreter {
     }
   }
 
-  void launch(const ir::Op& op) {
+  const loops::Kernel& kernel_of(const ir::Op& op, cpu::KernelFn* fn) {
     std::string name = op.attr_str("callee");
     auto it = kernels_.find(name);
-    cpu::KernelFn fn = lookup_(name);
-    if (it == kernels_.end() || !fn) fail("kernel @{} is missing", name);
-    const loops::Kernel& k = *it->second;
+    *fn = lookup_(name);
+    if (it == kernels_.end() || !*fn) fail("kernel @{} is missing", name);
+    return *it->second;
+  }
+
+  std::vector<const HostTensor*> kernel_inputs(const ir::Op& op) {
     std::vector<const HostTensor*> inputs;
     for (const auto* v : op.operands) {
       const Value& val = get(v);
       if (val.kind != Value::Kind::Tensor) fail("{}: a kernel input is not a tensor", where(op));
       inputs.push_back(&val.tensor);
     }
+    return inputs;
+  }
+
+  // Sizes of the dimensions a kernel's inputs do not give.
+  std::map<std::string, std::int64_t> extra_sizes(const ir::Op& op, const loops::Kernel& k,
+                                                  const std::vector<const HostTensor*>& inputs) {
     // Group dimensions created inside the kernel (grouped reductions): as many
     // groups as the largest id + 1.
     std::map<std::string, std::int64_t> extra;
-    const ir::Func* f = m_.find_func(name);
+    const ir::Func* f = m_.find_func(op.attr_str("callee"));
     for (const auto& kop : f->body) {
       if (kop->id != OpId::SegmentSum && kop->id != OpId::SegmentMean) continue;
       const ir::Value* ids = kop->operands[1];
@@ -344,23 +354,97 @@ class Interpreter {
       else if (auto s = symbols_.find(d.size.symbol); !d.size.symbol.empty() && s != symbols_.end())
         extra[name] = s->second.first;
     }
+    return extra;
+  }
+
+  // A kernel's outputs as the op's value: a tensor, or a record of them (a
+  // multi-output kernel of sibling reductions).
+  void set_kernel_outputs(const ir::Op& op, std::vector<HostTensor> outs) {
+    if (!op.result->type.is_record()) return set(op, Value::of_tensor(std::move(outs.front())));
+    if (outs.size() != op.result->type.fields.size())
+      fail("kernel @{} has {} outputs", op.attr_str("callee"), outs.size());
+    auto rec = std::make_shared<Value>();
+    rec->kind = Value::Kind::Record;
+    for (std::size_t i = 0; i < outs.size(); ++i)
+      rec->fields.emplace_back(op.result->type.fields[i].name,
+                               std::make_shared<Value>(Value::of_tensor(std::move(outs[i]))));
+    set_shared(op, rec);
+  }
+
+  void launch(const ir::Op& op) {
+    cpu::KernelFn fn;
+    const loops::Kernel& k = kernel_of(op, &fn);
+    std::vector<const HostTensor*> inputs = kernel_inputs(op);
     try {
-      if (op.result->type.is_record()) {
-        // A multi-output kernel (sibling reductions): a record of its outputs.
-        auto outs = cpu::launch_all(k, fn, inputs, extra);
-        if (outs.size() != op.result->type.fields.size()) fail("kernel @{} has {} outputs", name, outs.size());
-        auto rec = std::make_shared<Value>();
-        rec->kind = Value::Kind::Record;
-        for (std::size_t i = 0; i < outs.size(); ++i)
-          rec->fields.emplace_back(op.result->type.fields[i].name,
-                                   std::make_shared<Value>(Value::of_tensor(std::move(outs[i]))));
-        set_shared(op, rec);
-      } else {
-        set(op, Value::of_tensor(cpu::launch(k, fn, inputs, extra)));
-      }
+      set_kernel_outputs(op, cpu::launch_all(k, fn, inputs, extra_sizes(op, k, inputs)));
     } catch (const Error& e) {
       throw Error(where(op) + ": " + e.what());
     }
+  }
+
+  // A tiled chain (the tile-segments pass): its kernels bound once with
+  // their outputs allocated, then run block by block by run_tiled; or, when
+  // the rows of some group are not contiguous, its ops one after the other.
+  void tiled(const ir::Op& op) {
+    const ir::Func* f = m_.find_func(op.attr_str("callee"));
+    if (!f) fail("{}: function @{} is missing", where(op), op.attr_str("callee"));
+    for (std::size_t i = 0; i < f->args.size(); ++i) values_[f->args[i].get()] = values_.at(op.operands[i]);
+    const ir::Value* result = f->body.back()->operands.at(0);
+    auto drop_locals = [&] {
+      for (const auto& a : f->args) values_.erase(a.get());
+      for (const auto& fop : f->body)
+        if (fop->result) values_.erase(fop->result.get());
+    };
+    TiledChain chain;
+    chain.rows = op.attr_str("rows");
+    chain.groups = op.attr_str("groups");
+    chain.inner = op.attr_str("inner");
+    chain.delay = op.attr("delay") ? op.attr("delay")->i : 0;
+    const ir::Attr* ids_at = op.attr("ids");
+    const ir::Attr* mask_at = op.attr("mask");
+    if (!ids_at || ids_at->i < 0) fail("{}: a tiled chain without ids", where(op));
+    chain.ids = &get(f->args.at(ids_at->i).get()).tensor;
+    if (mask_at && mask_at->i >= 0) chain.mask = &get(f->args.at(mask_at->i).get()).tensor;
+    bool tiled = opts_.tiling && plan_segments(chain);
+    try {
+      if (tiled) {
+        std::vector<std::unique_ptr<cpu::BoundKernel>> bound;
+        for (const auto& fop : f->body) {
+          if (fop->id == OpId::Fused) {
+            cpu::KernelFn fn;
+            const loops::Kernel& k = kernel_of(*fop, &fn);
+            std::vector<const HostTensor*> inputs = kernel_inputs(*fop);
+            bound.push_back(std::make_unique<cpu::BoundKernel>(k, fn, inputs, extra_sizes(*fop, k, inputs)));
+            set_kernel_outputs(*fop, std::move(bound.back()->outputs()));  // buffers stay where they are
+            chain.steps.push_back(TiledChain::Step{bound.back().get(), nullptr, nullptr});
+          } else if (fop->id == OpId::Compress) {
+            const HostTensor& src = get(fop->operands[0]).tensor;
+            std::int64_t kept = chain.kept();
+            set(*fop, Value::of_tensor(HostTensor::uninitialized(src.dtype, {src.dims.at(0), kept})));
+            chain.steps.push_back(TiledChain::Step{nullptr, &src, &values_.at(fop->result.get())->tensor});
+          } else if (fop->id != OpId::Return) {
+            step(*fop);  // fields: views
+          }
+        }
+        run_tiled(chain);
+      } else {
+        for (const auto& fop : f->body)
+          if (fop->id != OpId::Return) step(*fop);
+      }
+    } catch (const Error& e) {
+      drop_locals();
+      throw Error(where(op) + ": " + e.what());
+    }
+    std::shared_ptr<Value> out = values_.at(result);
+    drop_locals();
+    std::string line = "@" + op.attr_str("callee") + ": " +
+                       (tiled ? chain.describe()
+                              : opts_.tiling ? "op by op: the rows of some group of '" + chain.rows +
+                                                   "' are not contiguous, or some group has none"
+                                             : "op by op: tiling is off");
+    if (opts_.schedule_log) opts_.schedule_log->push_back(line);
+    if (std::getenv("B2M_TIMING")) std::fprintf(stderr, "[timing] %s\n", line.c_str());
+    set_shared(op, out);
   }
 
   // Keeps the entries along one dimension where the mask is true.

@@ -34,6 +34,7 @@ void register_builtin_passes() {
   register_pass("cse", make_cse_pass);
   register_pass("dce", make_dce_pass);
   register_pass("fuse", make_fuse_pass);
+  register_pass("tile-segments", make_tile_segments_pass);
 }
 
 namespace {
@@ -51,7 +52,7 @@ bool remarks_enabled(const std::string& kind) {
   return false;
 }
 
-const char* default_pipeline() { return "inline,shape-infer,canonicalize,cse,dce,fuse,dce"; }
+const char* default_pipeline() { return "inline,shape-infer,canonicalize,cse,dce,fuse,dce,tile-segments"; }
 
 bool PassManager::parse_pipeline(const std::string& pipeline, DiagnosticEngine& diags) {
   std::size_t start = 0;

@@ -82,6 +82,9 @@ struct Kernel {
   // ordinary launch; a block in a tiled schedule).
   std::vector<std::pair<std::string, Size>> box;
   int num_scalars = 0;
+  // Run block by block by a tiled schedule (a kernel of a `tiled` chain):
+  // its loops over the rows of an output write short row segments.
+  bool blocked = false;
   std::string kind;                  // "elementwise" or "reduce"
 };
 

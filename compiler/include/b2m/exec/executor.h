@@ -75,6 +75,12 @@ struct RunOptions {
   // When set, outputs are kept here (by output path) instead of written
   // (benchmarks and embedding applications).
   std::map<std::string, Value>* capture_outputs = nullptr;
+  // Run chains outlined by the tile-segments pass block by block (one pass
+  // over their data) when their segments allow; false runs their ops one
+  // after the other (for comparisons). The results are the same.
+  bool tiling = true;
+  // When set, a line per tiled chain run: its schedule, or why it ran op by op.
+  std::vector<std::string>* schedule_log = nullptr;
 };
 
 // How kernels are found: JIT-compiled or linked into an executable.

@@ -70,5 +70,6 @@ std::unique_ptr<Pass> make_canonicalize_pass();
 std::unique_ptr<Pass> make_cse_pass();
 std::unique_ptr<Pass> make_dce_pass();
 std::unique_ptr<Pass> make_fuse_pass();
+std::unique_ptr<Pass> make_tile_segments_pass();
 
 }  // namespace b2m::passes
