@@ -5,7 +5,7 @@
 set -euo pipefail
 build="${1:-build}"; T="${2:-4800}"; V="${3:-60000}"; threads="${4:-2}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-b2m=$("$build/bin/bench_fused" "$T" "$V" "$threads" 3)
+b2m=$("$build/bin/bench_fused" "$T" "$V" "$threads" 7)
 np=$(OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads" /usr/bin/python3 "$here/numpy_steps.py" "$T" "$V" 3)
 echo "b2m:   $b2m"
 echo "numpy: $np"
