@@ -6,6 +6,7 @@
 #include <fstream>
 #include <vector>
 
+#include "b2m/io/audio.h"
 #include "b2m/io/npy.h"
 #include "shell.h"
 
@@ -36,6 +37,15 @@ TEST_P(BindingErrors, NameTheProblemAndWriteNothing) {
   std::ofstream((dir / "bank" / "bank.tsv").string()) << "item\tfile\tstyle\n0\ta.wav\tjazz\n";
   fs::create_directories(dir / "bank2");
   std::ofstream((dir / "bank2" / "bank.tsv").string()) << "item\tfile\tgenre\n0\ta.wav\tpolka\n";
+  // A bank whose one clip lasts 1 s (the embedding needs 10 s windows).
+  fs::create_directories(dir / "bank3");
+  std::ofstream((dir / "bank3" / "bank.tsv").string()) << "item\tfile\tgenre\n0\tshort.wav\tjazz\n";
+  b2m::io::Audio clip;
+  clip.sample_rate = 22050;
+  clip.samples.assign(22050, 0.1f);
+  b2m::io::write_audio((dir / "bank3" / "short.wav").string(), clip, b2m::io::AudioFormat::wav_pcm16);
+  std::vector<std::int64_t> index = {0, 5};
+  b2m::io::write_npy((dir / "index.npy").string(), index.data(), {2});
   std::ofstream((dir / "p.b2m").string()) << c.pipeline;
   std::string out;
   int rc = b2m::testing::run_in(dir,
@@ -73,7 +83,14 @@ INSTANTIATE_TEST_SUITE_P(
              "bank.tsv:2: unknown genre 'polka'"},
         Case{"bank_missing",
              "import music\nsource b = music.bank(\"nowhere\")\nout \"g.npy\" = b.genre\n",
-             "music.bank: cannot open 'nowhere/bank.tsv'"}),
+             "music.bank: cannot open 'nowhere/bank.tsv'"},
+        Case{"bank_short_clip",
+             "import music\nsource b = music.bank(\"bank3\")\nout \"g.npy\" = b.genre\n",
+             "short.wav' is shorter than 10 s"},
+        Case{"bank_audio_index",
+             "import io, music\nsource i: i64[q] = io.npy(\"index.npy\")\n"
+             "out \"a.npy\" = music.bank_audio(\"bank3\", i)\n",
+             "music.bank_audio: index 5 outside the bank's 1 items"}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
 }  // namespace
