@@ -250,7 +250,8 @@ class KernelEmitter {
       }
     }
   }
-  static constexpr std::int64_t kShortRow = 2048;
+  static constexpr std::int64_t kShortRow = 2048;  // entries: the longest block prefetched for writing
+
   // An innermost loop that gathers from an input through an index list (a
   // fused compress: x[t, idx[k]]) walks its row in increasing order, but the
   // hardware prefetcher does not follow vector gathers. bench_fused's

@@ -130,12 +130,6 @@ BoundKernel::BoundKernel(const loops::Kernel& k, KernelFn fn, const std::vector<
     }
 }
 
-const HostTensor* BoundKernel::index_list(std::size_t mask_input) const {
-  for (std::size_t i = 0; i < k_.index_lists.size(); ++i)
-    if (k_.index_lists[i].mask_input == mask_input) return &lists_[i];
-  return nullptr;
-}
-
 std::int32_t BoundKernel::run_block(std::int64_t begin, std::int64_t end, const std::int64_t* box) const {
   std::int32_t error = 0;
   fn_(const_cast<void**>(buffers_.data()), dims_.data(), begin, end, box, &error);

@@ -172,6 +172,17 @@ class KernelLowering {
 
   int new_scalar() { return k_->num_scalars++; }
 
+  // A value about loop dimension `dim` (its Extent, or the current Position).
+  int dim_value(std::vector<Node>& body, Inst::Kind kind, DType dtype, const std::string& dim) {
+    Inst n;
+    n.kind = kind;
+    n.result = new_scalar();
+    n.dtype = dtype;
+    n.buffer = dim;
+    emit(body, n);
+    return n.result;
+  }
+
   int constant(std::vector<Node>& body, DType dt, ir::Attr value) {
     Inst c;
     c.kind = Inst::Kind::Const;
@@ -451,13 +462,7 @@ class KernelLowering {
     nest(body, out.dims, parallel, [&](std::vector<Node>& b, const Binding& bind) {
       int divisor = -1;
       if (r0.id == OpId::ReduceMean) {
-        Inst n;
-        n.kind = Inst::Kind::Extent;
-        n.result = new_scalar();
-        n.dtype = DType::F64;
-        n.buffer = red_.over;
-        emit(b, n);
-        divisor = n.result;
+        divisor = dim_value(b, Inst::Kind::Extent, DType::F64, red_.over);
       } else if (r0.id == OpId::SegmentMean) {
         Binding cb = bind;
         if (row_counts) cb[parallel] = Index{parallel + ".begin", 0, -1};
@@ -543,14 +548,9 @@ class KernelLowering {
           // Strictly better only: ties keep the first index, as numpy does.
           int better = op(b, r.id == OpId::ArgMax ? OpId::Gt : OpId::Lt, DType::Bool, {xa, cur});
           store(b, "acc", acc_t, obind, op(b, OpId::Select, acc_dt, {better, xa, cur}));
-          Inst pos;
-          pos.kind = Inst::Kind::Position;
-          pos.result = new_scalar();
-          pos.dtype = DType::I64;
-          pos.buffer = red_.over;
-          emit(b, pos);
+          int pos = dim_value(b, Inst::Kind::Position, DType::I64, red_.over);
           int old = load(b, "out", f_.result, obind, &r);
-          store(b, "out", f_.result, obind, op(b, OpId::Select, DType::I64, {better, pos.result, old}));
+          store(b, "out", f_.result, obind, op(b, OpId::Select, DType::I64, {better, pos, old}));
           break;
         }
         default: {
@@ -575,17 +575,12 @@ class KernelLowering {
         int acc = load(b, "acc", acc_t, bind, &r);
         int value = acc;
         if (r.id == OpId::ReduceMean || r.id == OpId::ReduceVar) {
-          Inst n;
-          n.kind = Inst::Kind::Extent;
-          n.result = new_scalar();
-          n.dtype = DType::F64;
-          n.buffer = red_.over;
-          emit(b, n);
-          int mean = op(b, OpId::Div, DType::F64, {acc, n.result});
+          int extent = dim_value(b, Inst::Kind::Extent, DType::F64, red_.over);
+          int mean = op(b, OpId::Div, DType::F64, {acc, extent});
           value = mean;
           if (r.id == OpId::ReduceVar) {
             int sq = load(b, "acc2", f64_t, bind, &r);
-            int m2 = op(b, OpId::Div, DType::F64, {sq, n.result});
+            int m2 = op(b, OpId::Div, DType::F64, {sq, extent});
             int mm = op(b, OpId::Mul, DType::F64, {mean, mean});
             value = op(b, OpId::Sub, DType::F64, {m2, mm});
           }

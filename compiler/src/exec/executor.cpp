@@ -419,6 +419,7 @@ class Interpreter {
             chain.steps.push_back(TiledChain::Step{bound.back().get(), nullptr, nullptr});
           } else if (fop->id == OpId::Compress) {
             const HostTensor& src = get(fop->operands[0]).tensor;
+            check_compress_mask(*fop, src, get(fop->operands[1]).tensor);
             std::int64_t kept = chain.kept();
             set(*fop, Value::of_tensor(HostTensor::uninitialized(src.dtype, {src.dims.at(0), kept})));
             chain.steps.push_back(TiledChain::Step{nullptr, &src, &values_.at(fop->result.get())->tensor});
@@ -447,14 +448,21 @@ class Interpreter {
     set_shared(op, out);
   }
 
-  // Keeps the entries along one dimension where the mask is true.
-  void compress(const ir::Op& op) {
-    const HostTensor& x = get(op.operands[0]).tensor;
-    const HostTensor& mask = get(op.operands[1]).tensor;
+  // The index of the compressed dimension, after checking that the mask has
+  // one entry per index along it.
+  int check_compress_mask(const ir::Op& op, const HostTensor& x, const HostTensor& mask) {
     int k = op.operands[0]->type.dim_index(op.attr_str("along"));
     if (mask.size() != x.dims[k])
       fail("{}: the mask has {} entries, but dimension '{}' has {}", where(op), mask.size(), op.attr_str("along"),
            x.dims[k]);
+    return k;
+  }
+
+  // Keeps the entries along one dimension where the mask is true.
+  void compress(const ir::Op& op) {
+    const HostTensor& x = get(op.operands[0]).tensor;
+    const HostTensor& mask = get(op.operands[1]).tensor;
+    int k = check_compress_mask(op, x, mask);
     std::vector<std::int64_t> keep;
     for (std::int64_t i = 0; i < mask.size(); ++i)
       if (mask.data<std::uint8_t>()[i]) keep.push_back(i);

@@ -224,16 +224,13 @@ class TileSegmentsPass : public Pass {
       bool reads = std::any_of(op.operands.begin(), op.operands.end(), [&](const ir::Value* v) { return chain.count(v); });
       if (!reads) continue;
       std::string why;
-      bool middle = false;
       if (op.id == OpId::Field) {
-        middle = true;
+        // a part of R's record: [G, D] (checked above)
       } else if (op.id == OpId::Compress) {
         if (!chain.count(op.operands[0]) || chain.count(op.operands[1]) || !compress_by_mask(op, op.operands[1], fr))
           why = "a compress of the statistics along another dimension or by another mask";
-        middle = true;
       } else if (is_kernel(op, "elementwise") && group_shaped(op.result->type, fr)) {
         why = check_middle(op, m, fr);
-        middle = true;
       } else if (is_kernel(op, "elementwise") && op.result->type.rank() == 2 &&
                  op.result->type.dims[0].name == fr.rows && op.result->type.dims[1].name == fr.inner) {
         why = check_consumer(op, m, chain, fr, delay);
@@ -243,10 +240,6 @@ class TileSegmentsPass : public Pass {
       }
       if (!why.empty()) {
         remark(r, why);
-        return false;
-      }
-      if (middle && op.result && op.id != OpId::Field && !group_shaped(op.result->type, fr)) {
-        remark(r, "an intermediate value is not [" + fr.groups + ", " + fr.inner + "]");
         return false;
       }
       ops.push_back(&op);

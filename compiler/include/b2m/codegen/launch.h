@@ -47,8 +47,6 @@ class BoundKernel {
   const std::string& parallel_dim() const { return parallel_; }
   const loops::Kernel& kernel() const { return k_; }
   std::vector<HostTensor>& outputs() { return outs_; }
-  // The index list of a fused compress whose mask is input `mask_input`, if any.
-  const HostTensor* index_list(std::size_t mask_input) const;
   void fail_if(std::int32_t error) const;
 
  private:
