@@ -13,12 +13,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <vector>
 
 #include "b2m/driver/frontend.h"
 #include "b2m/exec/executor.h"
 #include "b2m/runtime/thread_pool.h"
+#include "zscore_inputs.h"
 
 namespace {
 
@@ -45,18 +45,9 @@ int main(int argc, char** argv) {
 
   // Inputs: 12 runs of 400 scans; two voxels in three are kept.
   using b2m::cpu::HostTensor;
-  HostTensor x = HostTensor::zeros(b2m::DType::F32, {T, V});
-  HostTensor run = HostTensor::zeros(b2m::DType::I64, {T});
-  HostTensor mask = HostTensor::zeros(b2m::DType::Bool, {V});
-  b2m::parallel_for(static_cast<std::size_t>(T), 64, [&](std::size_t b, std::size_t e) {
-    std::mt19937 rng(static_cast<unsigned>(b));
-    std::normal_distribution<float> n(100, 10);
-    for (std::size_t t = b; t < e; ++t)
-      for (std::int64_t v = 0; v < V; ++v) x.data<float>()[t * V + v] = n(rng);
-  });
-  for (std::int64_t t = 0; t < T; ++t) run.data<std::int64_t>()[t] = t * 12 / T;
-  std::int64_t kept = 0;
-  for (std::int64_t v = 0; v < V; ++v) kept += (mask.data<std::uint8_t>()[v] = (v % 3 != 0));
+  b2m::bench::ZscoreInputs in = b2m::bench::make_zscore_inputs(T, V);
+  const HostTensor &x = in.x, &run = in.run, &mask = in.mask;
+  const std::int64_t kept = in.kept;
 
   // Compile once (not timed: compile time is reported separately).
   auto c0 = std::chrono::steady_clock::now();

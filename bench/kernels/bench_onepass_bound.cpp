@@ -25,7 +25,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <vector>
 
 #if defined(__AVX512F__)
@@ -34,6 +33,7 @@
 
 #include "b2m/codegen/launch.h"
 #include "b2m/runtime/thread_pool.h"
+#include "zscore_inputs.h"
 
 namespace {
 
@@ -154,19 +154,14 @@ int main(int argc, char** argv) {
 
   // The inputs of bench_fused: 12 runs, two voxels in three kept.
   using b2m::cpu::HostTensor;
-  HostTensor x = HostTensor::zeros(b2m::DType::F32, {T, V});
-  b2m::parallel_for(static_cast<std::size_t>(T), 64, [&](std::size_t b, std::size_t e) {
-    std::mt19937 rng(static_cast<unsigned>(b));
-    std::normal_distribution<float> n(100, 10);
-    for (std::size_t t = b; t < e; ++t)
-      for (std::int64_t v = 0; v < V; ++v) x.data<float>()[t * V + v] = n(rng);
-  });
-  const std::int64_t runs = 12;
-  std::vector<std::int64_t> run_start(runs + 1);
-  for (std::int64_t r = 0; r <= runs; ++r) run_start[r] = (r * T + runs - 1) / runs;  // first t with t*12/T >= r
+  b2m::bench::ZscoreInputs in = b2m::bench::make_zscore_inputs(T, V);
+  const HostTensor& x = in.x;
+  const std::int64_t runs = b2m::bench::kRuns;
+  std::vector<std::int64_t> run_start(runs + 1, T);  // first row of each run; runs are contiguous
+  for (std::int64_t t = T; t-- > 0;) run_start[in.run.data<std::int64_t>()[t]] = t;
   std::vector<std::int32_t> idx;
   for (std::int64_t v = 0; v < V; ++v)
-    if (v % 3 != 0) idx.push_back(static_cast<std::int32_t>(v));
+    if (in.mask.data<std::uint8_t>()[v]) idx.push_back(static_cast<std::int32_t>(v));
   std::int64_t K = static_cast<std::int64_t>(idx.size());
   HostTensor y = HostTensor::zeros(b2m::DType::F32, {T, K});  // faulted in once, as the executor's block cache does
   HostTensor dst = HostTensor::zeros(b2m::DType::F32, {T, V});
