@@ -15,6 +15,7 @@
 #include <cstring>
 #include <vector>
 
+#include "b2m/codegen/cpu.h"
 #include "b2m/driver/frontend.h"
 #include "b2m/exec/executor.h"
 #include "b2m/runtime/thread_pool.h"
@@ -70,6 +71,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   double compile_s = seconds_since(c0);
+  // The same kernels with compress loops gathering through the index list
+  // instead of compressing vector lanes (CodegenOptions::compressed_lanes).
+  b2m::cpu::CodegenOptions gathers_cg;
+  gathers_cg.compressed_lanes = false;
+  auto gathers_jit = b2m::cpu::JitKernels::compile(r.kernels, &err, gathers_cg);
+  if (!gathers_jit) {
+    std::fprintf(stderr, "%s\n", err.c_str());
+    return 1;
+  }
   b2m::exec::register_builtin_runtime_ops();
   // The "bold" source hands over `staged`, a copy of x made before each run
   // (untimed), so the timed run does not include copying 1.15 GB.
@@ -78,14 +88,15 @@ int main(int argc, char** argv) {
     const std::string& n = a[0]->text;
     return n == "bold" ? b2m::exec::Value::of_tensor(std::move(staged)) : b2m::exec::Value::of_tensor(n == "run" ? run : mask);
   });
-  auto run_pipeline = [&](bool tiling, std::map<std::string, b2m::exec::Value>* keep) {
+  auto run_pipeline = [&](bool tiling, std::map<std::string, b2m::exec::Value>* keep, bool lanes = true) {
+    const b2m::cpu::JitKernels& kernels = lanes ? *jit : *gathers_jit;
     staged = x;
     std::map<std::string, b2m::exec::Value> dropped;  // captured, never written to disk
     b2m::exec::RunOptions opts;
     opts.capture_outputs = keep ? keep : &dropped;
     opts.tiling = tiling;
     auto t0 = std::chrono::steady_clock::now();
-    b2m::exec::run(*r.module, r.kernels, [&](const std::string& k) { return jit->lookup(k); }, opts);
+    b2m::exec::run(*r.module, r.kernels, [&](const std::string& k) { return kernels.lookup(k); }, opts);
     double s = seconds_since(t0);
     dropped.clear();
     return s;
@@ -101,36 +112,42 @@ int main(int argc, char** argv) {
     return seconds_since(t0);
   };
 
-  // One untimed run of each schedule (page faults of fresh outputs; the
+  // One untimed run of each variant (page faults of fresh outputs; the
   // executor keeps large freed blocks for reuse after that), which also
-  // checks that the tiled (one-pass) schedule and the two-pass kernels one
-  // after the other give the same bytes.
-  std::map<std::string, b2m::exec::Value> tiled_outs, plain_outs;
+  // checks that the tiled (one-pass) schedule, the two-pass kernels one
+  // after the other and the gathering kernels give the same bytes.
+  std::map<std::string, b2m::exec::Value> tiled_outs, plain_outs, gather_outs;
   run_pipeline(true, &tiled_outs);
   run_pipeline(false, &plain_outs);
+  run_pipeline(true, &gather_outs, false);
   const HostTensor& y = tiled_outs.at("y.npy").tensor;
   if (y.dims != std::vector<std::int64_t>{T, kept}) return 1;
-  bool same = y.bytes == plain_outs.at("y.npy").tensor.bytes;
+  bool same = y.bytes == plain_outs.at("y.npy").tensor.bytes && y.bytes == gather_outs.at("y.npy").tensor.bytes;
   tiled_outs.clear();
   plain_outs.clear();
+  gather_outs.clear();
 
   // Paired rounds: the copy, then the pipeline, then the two-pass schedule,
+  // then the pipeline with gathers instead of compressed lanes,
   // back to back, and each round's fraction from its own copy. This VM's
   // free bandwidth changes from second to second (the copy ranges from 40
   // to 80 GB/s within a minute): a best copy and a best pipeline taken at
   // different moments would compare two machines.
   // The least traffic any implementation needs: read the input, write the output.
   double min_bytes = static_cast<double>(x.bytes.size()) + 4.0 * static_cast<double>(T * kept);
-  std::vector<double> copy_gbs, pipe_s, plain_s, frac, plain_frac;
+  std::vector<double> copy_gbs, pipe_s, plain_s, gather_s, frac, plain_frac, gather_frac;
   for (int i = 0; i < repeats; ++i) {
     double c = copy_once();
     double p = run_pipeline(true, nullptr);
     double q = run_pipeline(false, nullptr);
+    double g = run_pipeline(true, nullptr, false);
     copy_gbs.push_back(2.0 * static_cast<double>(x.bytes.size()) / c / 1e9);
     pipe_s.push_back(p);
     plain_s.push_back(q);
+    gather_s.push_back(g);
     frac.push_back(min_bytes / p / 1e9 / copy_gbs.back());
     plain_frac.push_back(min_bytes / q / 1e9 / copy_gbs.back());
+    gather_frac.push_back(min_bytes / g / 1e9 / copy_gbs.back());
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -142,10 +159,10 @@ int main(int argc, char** argv) {
               std::to_string(static_cast<int>(frac[i] * 100 + 0.5));
   std::printf("time=%lld voxel=%lld threads=%d kernels=%zu compile_s=%.3f copy_GBps=%.2f pipeline_s=%.3f "
               "min_traffic_GB=%.2f achieved_GBps=%.2f fraction_of_copy=%.2f untiled_s=%.3f untiled_fraction=%.2f "
-              "tiled_equal=%d rounds(copyGBps:percent)=%s\n",
+              "gathers_s=%.3f gathers_fraction=%.2f same_bytes=%d rounds(copyGBps:percent)=%s\n",
               static_cast<long long>(T), static_cast<long long>(V), threads, r.kernels.size(), compile_s,
               median(copy_gbs), median(pipe_s), min_bytes / 1e9, min_bytes / median(pipe_s) / 1e9, median(frac),
-              median(plain_s), median(plain_frac), same ? 1 : 0, rounds.c_str());
+              median(plain_s), median(plain_frac), median(gather_s), median(gather_frac), same ? 1 : 0, rounds.c_str());
   if (!same) return 1;
   return 0;
 }

@@ -17,6 +17,7 @@
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/IntrinsicsX86.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/MDBuilder.h>
@@ -72,7 +73,8 @@ std::unique_ptr<llvm::TargetMachine> host_machine(int opt_level) {
 // Generates the LLVM function of one kernel.
 class KernelEmitter {
  public:
-  KernelEmitter(llvm::Module& m, const loops::Kernel& k) : m_(m), ctx_(m.getContext()), b_(ctx_), k_(k) {}
+  KernelEmitter(llvm::Module& m, const loops::Kernel& k, bool compressed_lanes)
+      : m_(m), ctx_(m.getContext()), b_(ctx_), k_(k), compressed_lanes_(compressed_lanes) {}
 
   void run() {
     auto* ptr = llvm::PointerType::getUnqual(ctx_);
@@ -174,6 +176,10 @@ class KernelEmitter {
       case loops::Node::Kind::Loop: {
         llvm::Value* lo = n.chunk ? begin_ : box_lo_.at(n.var);
         llvm::Value* hi = n.chunk ? end_ : box_hi_.at(n.var);
+        if (int width = lane_width(n)) {
+          lanes_loop(n, width, lo, hi);
+          break;
+        }
         if (auto g = prefetched_gather(n); g.first) {
           gather_loop_with_prefetch(n, *g.first, *g.second, lo, hi);
           break;
@@ -301,6 +307,203 @@ class KernelEmitter {
       }, false, kGatherEvery);
       loop(n.var, kb, ke, [&] { nodes(n.body); }, true);
     }, false, kGatherBlock);
+  }
+
+  // ---- compressed lanes (loops.h, mark_compressed_lanes) --------------------
+  // A loop over kept positions k whose gathers x[.., idx[k]] all go through
+  // one index list runs over the raw positions v instead, W lanes at a time:
+  // the mask's W entries give a lane mask m; gathered rows are read with a
+  // masked vector load at v; kept-space operands a[.., k] are loaded packed
+  // (popcount(m) entries at k) and expanded into m's lanes; the result is
+  // compressed in registers and stored packed at k. No gathers: the row is
+  // read as one contiguous stream. (The memory forms of AVX-512's compress
+  // and expand are slow on AMD Zen 4/5, hence register forms and masked
+  // loads/stores.) bench_fused's normalize-mask-delay went from 16-lane
+  // gathers from L2 to this; see bench/README.md.
+
+  // The number of lanes W for loop `n`, or 0 to emit it otherwise: one
+  // 512-bit vector of its widest packed (kept-space) element.
+  int lane_width(const loops::Node& n) {
+    if (!compressed_lanes_ || n.lanes.empty()) return 0;
+    int bits = 0;
+    for (const auto& c : n.body) {
+      const loops::Inst& i = c.inst;
+      if ((i.kind != loops::Inst::Kind::Load && i.kind != loops::Inst::Kind::Store) || i.index.empty()) continue;
+      if (i.index.back().var != n.var || i.index.back().scalar >= 0) continue;
+      if (i.buffer == n.lanes) continue;
+      if (i.dtype == DType::Bool) return 0;  // byte compress/expand would need AVX512-VBMI2
+      bits = std::max(bits, static_cast<int>(m_.getDataLayout().getTypeSizeInBits(type_of(i.dtype))));
+    }
+    return bits ? 512 / bits : 0;
+  }
+
+  // Position `pos` plus kLanesAheadBytes worth of `dtype` entries, at most
+  // `end - 1`: prefetches stay inside the loop's range (a tiled schedule's
+  // short blocks then prefetch nothing new).
+  static constexpr std::int64_t kLanesAheadBytes = 4096;
+  llvm::Value* ahead(llvm::Value* pos, llvm::Value* end, DType dtype) {
+    std::int64_t size = static_cast<std::int64_t>(m_.getDataLayout().getTypeAllocSize(memory_type(dtype)));
+    llvm::Value* p = b_.CreateAdd(pos, b_.getInt64(kLanesAheadBytes / size));
+    return b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, p, b_.CreateSub(end, b_.getInt64(1)));
+  }
+
+  void prefetch(llvm::Value* at, bool write) {
+    // llvm.prefetch(address, read 0 / write 1, locality 3 (keep in all levels), data cache)
+    b_.CreateIntrinsic(llvm::Intrinsic::prefetch, {at->getType()},
+                       {at, b_.getInt32(write ? 1 : 0), b_.getInt32(3), b_.getInt32(1)});
+  }
+
+  llvm::Value* splat_if_scalar(llvm::Value* v, int width) {
+    return v->getType()->isVectorTy() ? v : b_.CreateVectorSplat(width, v);
+  }
+
+  // The x86 register form of compress (pack m's lanes at the bottom) or
+  // expand (spread the bottom lanes into m's), zeroing the others.
+  llvm::Value* lanes_permute(llvm::Intrinsic::ID id, llvm::Value* v, llvm::Value* m) {
+    llvm::Value* zero = llvm::Constant::getNullValue(v->getType());
+    return b_.CreateIntrinsic(id, {v->getType()}, {v, zero, m});
+  }
+
+  void lanes_loop(const loops::Node& n, int width, llvm::Value* kb, llvm::Value* ke) {
+    auto* i64 = b_.getInt64Ty();
+    auto* i32 = b_.getInt32Ty();
+    auto* mask_ty = llvm::FixedVectorType::get(b_.getInt1Ty(), width);
+    auto* bits_ty = b_.getIntNTy(width);
+    const loops::IndexList* list = nullptr;
+    for (const auto& l : k_.index_lists)
+      if (l.buffer.name == n.lanes) list = &l;
+    const BufferInfo& idx = buffers_.at(list->buffer.name);
+    const BufferInfo& mask = buffers_.at(k_.inputs.at(list->mask_input).name);
+
+    auto* go = llvm::BasicBlock::Create(ctx_, n.var + ".lanes", fn_);
+    auto* header = llvm::BasicBlock::Create(ctx_, n.var + ".lanes.loop", fn_);
+    auto* body = llvm::BasicBlock::Create(ctx_, n.var + ".lanes.body", fn_);
+    auto* done = llvm::BasicBlock::Create(ctx_, n.var + ".lanes.exit", fn_);
+    b_.CreateCondBr(b_.CreateICmpSLT(kb, ke), go, done);
+    b_.SetInsertPoint(go);
+    // Kept entries [kb, ke) are raw positions [rb, re); start at the W-aligned
+    // position at or below rb so full rows load aligned.
+    auto raw_at = [&](llvm::Value* k) {
+      llvm::Value* p = b_.CreateInBoundsGEP(i32, idx.data, k);
+      auto* ld = b_.CreateLoad(i32, p);
+      set_alias(ld, list->buffer.name);
+      return b_.CreateSExt(ld, i64);
+    };
+    llvm::Value* rb = raw_at(kb);
+    llvm::Value* re = b_.CreateAdd(raw_at(b_.CreateSub(ke, b_.getInt64(1))), b_.getInt64(1));
+    llvm::Value* v0 = b_.CreateAnd(rb, b_.getInt64(-static_cast<std::int64_t>(width)));
+    std::vector<llvm::Constant*> iota;
+    for (int l = 0; l < width; ++l) iota.push_back(b_.getInt32(l));
+    llvm::Value* lane = llvm::ConstantVector::get(iota);
+    b_.CreateBr(header);
+
+    b_.SetInsertPoint(header);
+    llvm::PHINode* v = b_.CreatePHI(i64, 2, n.var + ".raw");
+    llvm::PHINode* k = b_.CreatePHI(i64, 2, n.var);
+    v->addIncoming(v0, go);
+    k->addIncoming(kb, go);
+    b_.CreateCondBr(b_.CreateICmpSLT(v, re), body, done);
+
+    b_.SetInsertPoint(body);
+    // Lanes inside [rb, re) (relative bounds clamped to [0, W]) whose mask
+    // entry is true; the mask's bytes are read under the range so the last
+    // vector never reads past it.
+    auto rel = [&](llvm::Value* bound) {
+      llvm::Value* r = b_.CreateSub(bound, v);
+      r = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, r, b_.getInt64(0));
+      r = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, r, b_.getInt64(width));
+      return b_.CreateVectorSplat(width, b_.CreateTrunc(r, i32));
+    };
+    llvm::Value* in_range = b_.CreateAnd(b_.CreateICmpSGE(lane, rel(rb)), b_.CreateICmpSLT(lane, rel(re)));
+    auto* byte_vec = llvm::FixedVectorType::get(b_.getInt8Ty(), width);
+    llvm::Value* mask_ptr = b_.CreateInBoundsGEP(b_.getInt8Ty(), mask.data, v);
+    auto* mask_bytes = b_.CreateMaskedLoad(byte_vec, mask_ptr, llvm::Align(1), in_range,
+                                           llvm::Constant::getNullValue(byte_vec));
+    set_alias(mask_bytes, k_.inputs.at(list->mask_input).name);
+    llvm::Value* m = b_.CreateICmpNE(mask_bytes, llvm::Constant::getNullValue(byte_vec));
+    llvm::Value* count = b_.CreateZExt(b_.CreateUnaryIntrinsic(llvm::Intrinsic::ctpop, b_.CreateBitCast(m, bits_ty)), i64);
+    // The first `count` lanes: where packed operands are read and results written.
+    llvm::Value* packed = b_.CreateBitCast(
+        b_.CreateTrunc(b_.CreateSub(b_.CreateShl(b_.getInt64(1), count), b_.getInt64(1)), bits_ty), mask_ty);
+
+    std::set<int> raw, vector;
+    std::set<std::string> prefetched;  // buffers whose stream is prefetched ahead
+    std::map<std::string, llvm::Value*> saved_vars = vars_;
+    vars_[n.var] = k;
+    for (const auto& c : n.body) {
+      const loops::Inst& i = c.inst;
+      bool along = !i.index.empty() && i.index.back().scalar < 0 && i.index.back().var == n.var;
+      switch (i.kind) {
+        case loops::Inst::Kind::Load: {
+          if (i.buffer == list->buffer.name) {
+            raw.insert(i.result);  // idx[k]: the lanes' raw positions, v + lane
+            break;
+          }
+          bool gather = !i.index.empty() && raw.count(i.index.back().scalar);
+          if (!gather && !along) {
+            inst(i);  // the same for every lane
+            break;
+          }
+          if (gather && !prefetched.count(i.buffer)) {
+            // The hardware prefetcher falls behind on this stream of masked
+            // loads interleaved with masked stores (measured: 0.138 s without,
+            // 0.048 s with a row stream 4 KiB ahead, one thread).
+            prefetched.insert(i.buffer);
+            scalars_[i.index.back().scalar] = ahead(v, re, i.dtype);
+            prefetch(address(i), false);
+          }
+          if (gather) scalars_[i.index.back().scalar] = v;  // the row from position v
+          llvm::Value* at = address(i);
+          auto* vt = llvm::FixedVectorType::get(memory_type(i.dtype), width);
+          llvm::Align align(m_.getDataLayout().getTypeAllocSize(memory_type(i.dtype)));
+          auto* ld = b_.CreateMaskedLoad(vt, at, align, gather ? m : packed, llvm::Constant::getNullValue(vt));
+          set_alias(ld, i.buffer);
+          llvm::Value* val = ld;
+          if (!gather) val = lanes_permute(llvm::Intrinsic::x86_avx512_mask_expand, val, m);
+          if (i.dtype == DType::Bool) val = b_.CreateICmpNE(val, llvm::Constant::getNullValue(vt));
+          scalars_[i.result] = val;
+          vector.insert(i.result);
+          break;
+        }
+        case loops::Inst::Kind::Store: {
+          if (!prefetched.count(i.buffer)) {
+            prefetched.insert(i.buffer);
+            vars_[n.var] = ahead(k, ke, i.dtype);
+            prefetch(address(i), true);
+            vars_[n.var] = k;
+          }
+          llvm::Value* val = splat_if_scalar(scalars_.at(i.args[0]), width);
+          val = lanes_permute(llvm::Intrinsic::x86_avx512_mask_compress, val, m);
+          llvm::Align align(m_.getDataLayout().getTypeAllocSize(memory_type(i.dtype)));
+          set_alias(b_.CreateMaskedStore(val, address(i), align, packed), i.buffer);
+          break;
+        }
+        case loops::Inst::Kind::Op: {
+          bool any = std::any_of(i.args.begin(), i.args.end(), [&](int a) { return vector.count(a) > 0; });
+          if (!any) {
+            inst(i);
+            break;
+          }
+          std::map<int, llvm::Value*> scalar_args;
+          for (int a : i.args)
+            if (!vector.count(a) && !scalar_args.count(a)) {
+              scalar_args[a] = scalars_.at(a);
+              scalars_[a] = b_.CreateVectorSplat(width, scalars_.at(a));
+            }
+          llvm::Value* r = op(i);
+          for (const auto& [a, s] : scalar_args) scalars_[a] = s;
+          scalars_[i.result] = r;
+          vector.insert(i.result);
+          break;
+        }
+        default: inst(i); break;  // Const, Extent, Position and InRange of other loops: scalars
+      }
+    }
+    vars_ = saved_vars;
+    v->addIncoming(b_.CreateAdd(v, b_.getInt64(width)), b_.GetInsertBlock());
+    k->addIncoming(b_.CreateAdd(k, count), b_.GetInsertBlock());
+    b_.CreateBr(header);
+    b_.SetInsertPoint(done);
   }
 
   // Prefetches entries [col_lo, col_hi) of row `row` of a rank-2 buffer, when
@@ -479,7 +682,7 @@ class KernelEmitter {
   llvm::Value* op(const loops::Inst& i) {
     auto arg = [&](int k) { return scalars_.at(i.args.at(k)); };
     llvm::Value* a = i.args.empty() ? nullptr : arg(0);
-    bool flt = a && a->getType()->isFloatingPointTy();
+    bool flt = a && a->getType()->isFPOrFPVectorTy();
     switch (i.op) {
       case OpId::Neg: return flt ? b_.CreateFNeg(a) : b_.CreateNeg(a);
       case OpId::Abs:
@@ -570,20 +773,22 @@ class KernelEmitter {
     return b_.CreateSelect(fix, sum, r);
   }
 
+  // Scalars or vectors (compressed lanes) alike.
   llvm::Value* cast(llvm::Value* a, DType to) {
     llvm::Type* t = type_of(to);
     llvm::Type* from = a->getType();
+    if (auto* vt = llvm::dyn_cast<llvm::VectorType>(from)) t = llvm::VectorType::get(t, vt->getElementCount());
     if (from == t) return a;
     if (to == DType::Bool)
-      return from->isFloatingPointTy() ? b_.CreateFCmpUNE(a, llvm::ConstantFP::get(from, 0.0))
-                                       : b_.CreateICmpNE(a, llvm::ConstantInt::get(from, 0));
-    if (from->isIntegerTy(1)) return t->isFloatingPointTy() ? b_.CreateUIToFP(a, t) : b_.CreateZExt(a, t);
-    if (from->isFloatingPointTy() && t->isFloatingPointTy()) return b_.CreateFPCast(a, t);
+      return from->isFPOrFPVectorTy() ? b_.CreateFCmpUNE(a, llvm::ConstantFP::get(from, 0.0))
+                                      : b_.CreateICmpNE(a, llvm::ConstantInt::get(from, 0));
+    if (from->isIntOrIntVectorTy(1)) return t->isFPOrFPVectorTy() ? b_.CreateUIToFP(a, t) : b_.CreateZExt(a, t);
+    if (from->isFPOrFPVectorTy() && t->isFPOrFPVectorTy()) return b_.CreateFPCast(a, t);
     // Saturating: out-of-range values clamp and NaN becomes 0, instead of
     // LLVM's poison for a plain fptosi.
-    if (from->isFloatingPointTy())
+    if (from->isFPOrFPVectorTy())
       return b_.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {t, from}, {a});
-    if (t->isFloatingPointTy()) return b_.CreateSIToFP(a, t);
+    if (t->isFPOrFPVectorTy()) return b_.CreateSIToFP(a, t);
     return b_.CreateSExtOrTrunc(a, t);
   }
 
@@ -591,6 +796,7 @@ class KernelEmitter {
   llvm::LLVMContext& ctx_;
   llvm::IRBuilder<> b_;
   const loops::Kernel& k_;
+  bool compressed_lanes_;  // the target has AVX-512 F and VL, and the option is on
   llvm::Function* fn_ = nullptr;
   llvm::Value *begin_ = nullptr, *end_ = nullptr, *error_ = nullptr, *error_local_ = nullptr;
   std::map<std::string, BufferInfo> buffers_;
@@ -625,11 +831,18 @@ void add_executable_globals(llvm::Module& m, const std::vector<loops::Kernel>& k
 }
 
 std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const std::vector<loops::Kernel>& kernels,
-                                           llvm::TargetMachine& tm, int opt_level, const std::string* ir = nullptr) {
+                                           llvm::TargetMachine& tm, const CodegenOptions& opts,
+                                           const std::string* ir = nullptr) {
+  const int opt_level = opts.opt_level;
   auto m = std::make_unique<llvm::Module>("b2m_kernels", ctx);
   m->setTargetTriple(tm.getTargetTriple().str());
   m->setDataLayout(tm.createDataLayout());
-  for (const auto& k : kernels) KernelEmitter(*m, k).run();
+  // Compressed lanes need the vector compress and expand of AVX-512 (F for
+  // 512-bit vectors, VL for narrower ones: f32 lanes next to f64 ones).
+  std::string features = tm.getTargetFeatureString().str();
+  bool lanes = opts.compressed_lanes && features.find("+avx512f") != std::string::npos &&
+               features.find("+avx512vl") != std::string::npos;
+  for (const auto& k : kernels) KernelEmitter(*m, k, lanes).run();
   if (ir) add_executable_globals(*m, kernels, *ir);
   std::string err;
   llvm::raw_string_ostream es(err);
@@ -666,7 +879,7 @@ std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const std::ve
 std::string emit_llvm(const std::vector<loops::Kernel>& kernels, const CodegenOptions& opts) {
   llvm::LLVMContext ctx;
   auto tm = host_machine(opts.opt_level);
-  auto m = build_module(ctx, kernels, *tm, opts.opt_level);
+  auto m = build_module(ctx, kernels, *tm, opts);
   std::string s;
   llvm::raw_string_ostream os(s);
   m->print(os, nullptr);
@@ -678,7 +891,7 @@ bool emit_file(const std::vector<loops::Kernel>& kernels, llvm::raw_pwrite_strea
                std::string* error, const CodegenOptions& opts, const std::string* ir = nullptr) {
   llvm::LLVMContext ctx;
   auto tm = host_machine(opts.opt_level);
-  auto m = build_module(ctx, kernels, *tm, opts.opt_level, ir);
+  auto m = build_module(ctx, kernels, *tm, opts, ir);
   llvm::legacy::PassManager pm;
   if (tm->addPassesToEmitFile(pm, out, nullptr, type)) {
     if (error) *error = "the host target cannot emit this file type";
@@ -731,7 +944,7 @@ std::unique_ptr<JitKernels> JitKernels::compile(const std::vector<loops::Kernel>
   }
   auto ctx = std::make_unique<llvm::LLVMContext>();
   auto tm = host_machine(opts.opt_level);
-  auto m = build_module(*ctx, kernels, *tm, opts.opt_level);
+  auto m = build_module(*ctx, kernels, *tm, opts);
   m->setDataLayout((*jit)->getDataLayout());
   if (auto err = (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(m), std::move(ctx)))) {
     if (error) *error = llvm::toString(std::move(err));

@@ -714,7 +714,8 @@ void print_nodes(std::string& out, const std::vector<Node>& nodes, int depth) {
         out += pad + "}\n";
         break;
       case Node::Kind::Loop:
-        out += pad + "loop " + n.var + " in " + (n.chunk ? std::string("chunk") : n.extent.str()) + " {\n";
+        out += pad + "loop " + n.var + " in " + (n.chunk ? std::string("chunk") : n.extent.str()) +
+               (n.lanes.empty() ? "" : " lanes of %" + n.lanes) + " {\n";
         print_nodes(out, n.body, depth + 1);
         out += pad + "}\n";
         break;
@@ -784,6 +785,7 @@ std::vector<Kernel> lower_kernels(const ir::Module& m, DiagnosticEngine& diags) 
     KernelLowering l(*f, diags);
     if (!l.run(k)) continue;
     Hoister(k).run(k.body);
+    mark_compressed_lanes(k);
     collect_box(k.body, k.box);
     k.blocked = blocked.count(f->name) > 0;
     out.push_back(std::move(k));

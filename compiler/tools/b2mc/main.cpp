@@ -20,7 +20,7 @@ namespace {
 // The executable: the kernels' object (with the pipeline's IR and kernel
 // table), the main() template and libb2m_exe, linked by the system C
 // compiler into a temporary file that is renamed only on success.
-bool link_executable(const b2m::FrontendResult& r, const std::string& output) {
+bool link_executable(const b2m::FrontendResult& r, const std::string& output, const b2m::cpu::CodegenOptions& cg) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -35,7 +35,7 @@ bool link_executable(const b2m::FrontendResult& r, const std::string& output) {
   std::string tmp_obj = output + ".kernels.o";
   std::string tmp_exe = output + ".tmp-exe";
   std::string err;
-  if (!b2m::cpu::emit_object(r.kernels, tmp_obj, &err, {}, &ir)) {
+  if (!b2m::cpu::emit_object(r.kernels, tmp_obj, &err, cg, &ir)) {
     std::fprintf(stderr, "b2mc: error: %s\n", err.c_str());
     return false;
   }
@@ -65,6 +65,7 @@ std::int32_t load_input(b2m::SourceManager& sm, const std::string& path) {
 int run_main(int argc, char** argv) {
   std::string input;
   std::vector<std::string> stdlib_dirs, args;
+  b2m::cpu::CodegenOptions cg;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--") {
@@ -72,11 +73,12 @@ int run_main(int argc, char** argv) {
       break;
     }
     if (a == "--stdlib-dir" && i + 1 < argc) stdlib_dirs.push_back(argv[++i]);
+    else if (a == "--no-compressed-lanes") cg.compressed_lanes = false;
     else if (input.empty() && a.rfind("-", 0) != 0) input = a;
     else args.push_back(a);
   }
   if (input.empty()) {
-    std::fprintf(stderr, "usage: b2mc run FILE.b2m [--stdlib-dir DIR] [-- --out DIR --threads N --PARAM VALUE ...]\n");
+    std::fprintf(stderr, "usage: b2mc run FILE.b2m [--stdlib-dir DIR] [--no-compressed-lanes] [-- --out DIR --threads N --PARAM VALUE ...]\n");
     return 2;
   }
   b2m::SourceManager sm;
@@ -91,7 +93,7 @@ int run_main(int argc, char** argv) {
   auto r = b2m::run_frontend(sm, diags, file, fo);
   for (const auto& d : diags.diagnostics()) diags.print(d);
   if (!r.ok) return 1;
-  auto jit = b2m::cpu::JitKernels::compile(r.kernels, &err);
+  auto jit = b2m::cpu::JitKernels::compile(r.kernels, &err, cg);
   if (!jit) {
     std::fprintf(stderr, "b2mc: error: %s\n", err.c_str());
     return 1;
@@ -134,11 +136,16 @@ int main(int argc, char** argv) {
   app.add_flag("--time-passes", time_passes, "report the time spent in each pass");
   app.add_flag("--verify-each", verify_each, "verify the IR after each pass");
   app.add_flag("--print-loc", print_loc, "print source locations in the IR");
+  b2m::cpu::CodegenOptions cg;
+  bool no_lanes = false;
+  app.add_flag("--no-compressed-lanes", no_lanes,
+               "gather through a compress's index list instead of compressing vector lanes (docs/ir.md)");
   std::vector<std::string> remarks;
   app.add_option("--remarks", remarks, "report optimization decisions not taken (fusion)")
       ->delimiter(',')
       ->check(CLI::IsMember({"fusion", "all"}));
   CLI11_PARSE(app, argc, argv);
+  cg.compressed_lanes = !no_lanes;
   // `b2mc pipeline.b2m -o pipeline` builds an executable.
   if (app.count("--emit") == 0 && !output.empty() && language != "b2ir") emit = "exe";
 
@@ -194,21 +201,21 @@ int main(int argc, char** argv) {
     // B2M_DUMP_DIR also gets the back end's stages.
     if (const char* dump = std::getenv("B2M_DUMP_DIR"); ok && dump && *dump && !r.kernels.empty()) {
       std::string stem = std::filesystem::path(input).stem().string();
-      b2m::write_file_atomically(std::string(dump) + "/" + stem + ".90-kernels.ll", b2m::cpu::emit_llvm(r.kernels), &err);
-      b2m::write_file_atomically(std::string(dump) + "/" + stem + ".91-kernels.s", b2m::cpu::emit_asm(r.kernels), &err);
+      b2m::write_file_atomically(std::string(dump) + "/" + stem + ".90-kernels.ll", b2m::cpu::emit_llvm(r.kernels, cg), &err);
+      b2m::write_file_atomically(std::string(dump) + "/" + stem + ".91-kernels.s", b2m::cpu::emit_asm(r.kernels, cg), &err);
     }
     if (ok) {
       if (emit == "tokens") text = r.tokens_text;
       else if (emit == "ast") text = b2m::print_ast(r.program->main(), true);
       else if (emit == "loops") text = r.loops_text;
-      else if (emit == "llvm") text = b2m::cpu::emit_llvm(r.kernels);
-      else if (emit == "asm") text = b2m::cpu::emit_asm(r.kernels);
+      else if (emit == "llvm") text = b2m::cpu::emit_llvm(r.kernels, cg);
+      else if (emit == "asm") text = b2m::cpu::emit_asm(r.kernels, cg);
       else if (emit == "exe") {
-        return link_executable(r, output) ? 0 : 1;
+        return link_executable(r, output, cg) ? 0 : 1;
       } else if (emit == "obj") {
         // Written by LLVM to a temporary name, then renamed: never a partial file.
         std::string tmp = output + ".tmp-obj";
-        if (!b2m::cpu::emit_object(r.kernels, tmp, &err) || std::rename(tmp.c_str(), output.c_str()) != 0) {
+        if (!b2m::cpu::emit_object(r.kernels, tmp, &err, cg) || std::rename(tmp.c_str(), output.c_str()) != 0) {
           std::remove(tmp.c_str());
           std::fprintf(stderr, "b2mc: error: %s\n", err.empty() ? ("cannot write '" + output + "'").c_str() : err.c_str());
           return 1;

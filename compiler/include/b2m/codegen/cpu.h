@@ -35,6 +35,11 @@ using KernelFn = void (*)(void** buffers, const std::int64_t* dims, std::int64_t
 
 struct CodegenOptions {
   int opt_level = 3;
+  // Run the loops marked `lanes of` (loops.h, mark_compressed_lanes) over the
+  // raw positions with in-register compress/expand where the host has
+  // AVX-512 F and VL; off (or elsewhere), they gather through the index list.
+  // Both give the same results; the switch exists to test and measure that.
+  bool compressed_lanes = true;
 };
 
 // LLVM IR text of the kernels, optimized (opt_level > 0) or as generated.

@@ -50,6 +50,10 @@ struct Node {
   std::string var;      // Parallel/Loop: the dimension iterated
   Size extent;          // Loop: full extent; Parallel: the dimension's extent, chunked
   bool chunk = false;   // Loop: only the current chunk of the parallel dimension
+  // Loop over a compressed dimension: the index list (of a kernel input mask)
+  // through which every gather of the loop reads, when the loop may instead
+  // run over the mask's raw positions lane by lane (mark_compressed_lanes).
+  std::string lanes;
   std::vector<Node> body;
   Inst inst;
 };
@@ -91,6 +95,16 @@ struct Kernel {
 // Lowers every `fused` kernel function of the module. Reports unsupported
 // constructs as errors at the op.
 std::vector<Kernel> lower_kernels(const ir::Module& m, DiagnosticEngine& diags);
+
+// Marks each innermost loop over a compressed dimension whose gathers all go
+// through one index list and whose other reads and writes follow the loop's
+// variable contiguously (Node::lanes): a code generator may run such a loop
+// over the mask's raw positions instead, a vector of lanes at a time, reading
+// the gathered rows contiguously and compressing the kept lanes in registers
+// (docs/ir.md, "Compressed lanes"). Lanes outside the mask compute on zeros,
+// so loops with integer division (whose division by zero is an error) are
+// left alone.
+void mark_compressed_lanes(Kernel& k);
 
 std::string print_kernel(const Kernel& k);
 
