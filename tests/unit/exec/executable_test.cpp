@@ -152,6 +152,22 @@ TEST(Executable, JitRunGivesTheSameResult) {
   expect_matches(c.dir / "jit" / "pred.npy", c.reference(2.5));
 }
 
+// The gathering code for the fused compress (--no-compressed-lanes; without
+// AVX-512 it is the only code) gives the same bytes as compressed lanes, in
+// executables and under `b2mc run` alike.
+TEST(Executable, NoCompressedLanesGivesTheSameBytes) {
+  Case c;
+  std::string out;
+  ASSERT_EQ(c.sh(kB2mc + " pipeline.b2m" + kStdlib + " -o lanes", &out), 0) << out;
+  ASSERT_EQ(c.sh(kB2mc + " pipeline.b2m" + kStdlib + " --no-compressed-lanes -o gathers", &out), 0) << out;
+  ASSERT_EQ(c.sh("./lanes --out a && ./gathers --out b", &out), 0) << out;
+  ASSERT_EQ(c.sh(kB2mc + " run pipeline.b2m" + kStdlib + " --no-compressed-lanes -- --out c", &out), 0) << out;
+  auto a = b2m::io::read_npy((c.dir / "a" / "pred.npy").string()).as_f32();
+  EXPECT_EQ(a, b2m::io::read_npy((c.dir / "b" / "pred.npy").string()).as_f32());
+  EXPECT_EQ(a, b2m::io::read_npy((c.dir / "c" / "pred.npy").string()).as_f32());
+  expect_matches(c.dir / "b" / "pred.npy", c.reference(1.0));
+}
+
 struct BadInput {
   const char* name;
   std::function<void(Case&)> spoil;
