@@ -277,6 +277,36 @@ Type expected_result(const Op& op, const Module& m, std::string* why) {
         if (!layout_matches(f->args[i]->type, operand(i)))
           return fail("operand " + std::to_string(i) + " of call to @" + f->name + " must be " +
                       f->args[i]->type.str() + ", got " + operand(i).str());
+      if (op.id == OpId::Fused && op.attr_str("kind") == "tiled") {
+        // What the executor's tiled schedule reads (docs/ir.md, "Tiled
+        // schedules"): hand-written IR gets these errors, not internal ones.
+        for (const char* name : {"rows", "groups", "inner"})
+          if (!op.attr(name) || op.attr(name)->kind != Attr::Kind::Str)
+            return fail(std::string("a tiled chain needs a string attribute '") + name + "'");
+        auto operand_index = [&](const char* name, bool required) -> std::string {
+          const Attr* a = op.attr(name);
+          if (!a) return required ? std::string("a tiled chain needs an integer attribute '") + name + "'" : "";
+          if (a->kind != Attr::Kind::Int || a->i < (required ? 0 : -1) ||
+              a->i >= static_cast<std::int64_t>(op.operands.size()))
+            return std::string("attribute '") + name + "' of a tiled chain must be the index of one of its " +
+                   std::to_string(op.operands.size()) + " operands";
+          return "";
+        };
+        for (const auto& [name, required] : {std::pair{"ids", true}, std::pair{"mask", false}})
+          if (std::string w = operand_index(name, required); !w.empty()) return fail(w);
+        const Type& ids = operand(static_cast<std::size_t>(op.attr("ids")->i));
+        if (!ids.is_tensor() || ids.rank() != 1 || !is_int(ids.dtype) || ids.dims[0].name != op.attr_str("rows"))
+          return fail("the ids of a tiled chain must be a 1-D integer tensor over '" + op.attr_str("rows") + "', got " +
+                      ids.str());
+        if (const Attr* mk = op.attr("mask"); mk && mk->i >= 0) {
+          const Type& mt = operand(static_cast<std::size_t>(mk->i));
+          if (!mt.is_tensor() || mt.rank() != 1 || mt.dtype != DType::Bool || mt.dims[0].name != op.attr_str("inner"))
+            return fail("the mask of a tiled chain must be a 1-D bool tensor over '" + op.attr_str("inner") +
+                        "', got " + mt.str());
+        }
+        if (const Attr* d = op.attr("delay"); d && d->kind != Attr::Kind::Int)
+          return fail("attribute 'delay' of a tiled chain must be an integer");
+      }
       return f->result;
     }
     default: return r;
