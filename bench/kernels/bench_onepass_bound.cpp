@@ -1,8 +1,8 @@
 // What a one-pass schedule of issue 3's benchmark can reach on this machine:
 // the per-run z-score + mask + delay written by hand (not compiled by b2m),
 // next to the same STREAM-like copy bench_fused measures. It answers "would
-// a one-pass kernel reach 70% of the copy?" before the compiler is taught to
-// produce one.
+// a one-pass kernel reach 70% of the copy?" before (or instead of) teaching
+// the compiler to produce it, and how much of the time its parts take.
 //
 // Schedule: work items are (run, tile of kept voxels); each reads its run's
 // rows of the tile's raw voxel range once into float64 sums (AVX-512: 16
@@ -12,13 +12,20 @@
 // non-temporal (after peeling to a 64-byte boundary). Each row of the
 // statistics prefetches the tile's row `prefetch` scans ahead: the tile's
 // rows are a few hundred bytes long and 240 KB apart, which the hardware
-// prefetcher does not follow. A second timing runs the same tile loop on one
-// hot tile to give the compute cost alone.
+// prefetcher does not follow.
 //
-//   bench_onepass_bound [time] [voxel] [threads] [repeats] [tile] [prefetch] [part]
-//   (default 4800 60000 2 3 256 8 0; tile in kept voxels; prefetch in rows,
-//   0 for none; part 1: the statistics alone)
+// Each round times, back to back: the copy; the whole schedule with
+// ordinary and with streaming stores; its statistics alone; and the bare
+// read of the same tiles in the same order (one float sum per row, the same
+// prefetch), which is what any schedule that keeps a tile of a run in L2
+// between its two passes cannot go below. Fractions are per round (against
+// that round's copy) and the medians are printed, as bench_fused does.
+//
+//   bench_onepass_bound [time] [voxel] [threads] [rounds] [tile] [prefetch]
+//   (default 4800 60000 2 5 256 8; tile in kept voxels; prefetch in rows,
+//   0 for none)
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -41,8 +48,12 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Rows ahead to prefetch (0: none); part 1 times the statistics alone.
-int g_prefetch = 8, g_mode = 0;
+// Rows ahead to prefetch (0: none).
+int g_prefetch = 8;
+
+// What a work item does: the whole schedule, its statistics alone, or only
+// the read of its tile's rows.
+enum class Part { All, Statistics, Read };
 
 struct Problem {
   std::int64_t T, V, K, runs;
@@ -81,6 +92,27 @@ void tile_stats(const Problem& p, std::int64_t t0, std::int64_t t1, std::int64_t
   }
 }
 
+// The bare read of rows [t0, t1) over raw voxels [v0, v0 + n), with the
+// statistics' prefetch: a float sum per row, kept so the loads stay.
+float tile_read(const Problem& p, std::int64_t t0, std::int64_t t1, std::int64_t v0, std::int64_t n) {
+  float total = 0;
+  for (std::int64_t t = t0; t < t1; ++t) {
+    const float* xr = p.x + t * p.V + v0;
+    if (g_prefetch && t + g_prefetch < t1)
+      for (std::int64_t c = 0; c < n; c += 16) __builtin_prefetch(xr + g_prefetch * p.V + c, 0, 3);
+    std::int64_t v = 0;
+#if defined(__AVX512F__)
+    __m512 acc = _mm512_setzero_ps();
+    for (; v + 16 <= n; v += 16) acc = _mm512_add_ps(acc, _mm512_loadu_ps(xr + v));
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, acc);
+    for (float l : lanes) total += l;
+#endif
+    for (; v < n; ++v) total += xr[v];
+  }
+  return total;
+}
+
 template <bool Stream>
 void tile_normalize(const Problem& p, std::int64_t t0, std::int64_t t1, std::int64_t k0, std::int64_t n,
                     const float* m, const float* sd) {
@@ -103,12 +135,18 @@ void tile_normalize(const Problem& p, std::int64_t t0, std::int64_t t1, std::int
   }
 }
 
+std::atomic<float> g_read_sink{0};
+
 template <bool Stream>
-void work_item(const Problem& p, std::int64_t tile, std::int64_t w) {
+void work_item(const Problem& p, std::int64_t tile, std::int64_t w, Part part) {
   std::int64_t ntiles = (p.K + tile - 1) / tile;
   std::int64_t r = w / ntiles, k0 = (w % ntiles) * tile, k1 = std::min(p.K, k0 + tile);
   std::int64_t t0 = p.run_start[r], t1 = p.run_start[r + 1];
   std::int64_t v0 = p.idx[k0], nv = p.idx[k1 - 1] + 1 - v0;
+  if (part == Part::Read) {
+    g_read_sink.store(tile_read(p, t0, t1, v0, nv), std::memory_order_relaxed);
+    return;
+  }
   thread_local std::vector<double> s, s2;
   thread_local std::vector<float> m, sd;
   s.resize(static_cast<std::size_t>(nv));
@@ -123,16 +161,16 @@ void work_item(const Problem& p, std::int64_t tile, std::int64_t w) {
     m[k - k0] = static_cast<float>(mean);
     sd[k - k0] = static_cast<float>(std::sqrt(s2[j] / rows - mean * mean));
   }
-  if (g_mode != 1) tile_normalize<Stream>(p, t0, t1, k0, k1 - k0, m.data(), sd.data());
+  if (part == Part::All) tile_normalize<Stream>(p, t0, t1, k0, k1 - k0, m.data(), sd.data());
   if (r == 0) std::fill(p.y + k0, p.y + k1, 0.0f);  // the delay's first row
 }
 
 template <bool Stream>
-double run_once(const Problem& p, std::int64_t tile) {
+double run_once(const Problem& p, std::int64_t tile, Part part = Part::All) {
   std::int64_t items = p.runs * ((p.K + tile - 1) / tile);
   auto t0 = std::chrono::steady_clock::now();
   b2m::parallel_for(static_cast<std::size_t>(items), 1, [&](std::size_t b, std::size_t e) {
-    for (std::size_t w = b; w < e; ++w) work_item<Stream>(p, tile, static_cast<std::int64_t>(w));
+    for (std::size_t w = b; w < e; ++w) work_item<Stream>(p, tile, static_cast<std::int64_t>(w), part);
   });
 #if defined(__AVX512F__)
   _mm_sfence();
@@ -146,11 +184,10 @@ int main(int argc, char** argv) {
   std::int64_t T = argc > 1 ? std::atoll(argv[1]) : 4800;
   std::int64_t V = argc > 2 ? std::atoll(argv[2]) : 60000;
   int threads = argc > 3 ? std::atoi(argv[3]) : 2;
-  int repeats = argc > 4 ? std::atoi(argv[4]) : 3;
+  int rounds = argc > 4 ? std::atoi(argv[4]) : 5;
   std::int64_t tile = argc > 5 ? std::atoll(argv[5]) : 256;
   b2m::ThreadPool::set_num_threads(static_cast<std::size_t>(threads));
   if (argc > 6) g_prefetch = std::atoi(argv[6]);
-  if (argc > 7) g_mode = std::atoi(argv[7]);
 
   // The inputs of bench_fused: 12 runs, two voxels in three kept.
   using b2m::cpu::HostTensor;
@@ -167,30 +204,36 @@ int main(int argc, char** argv) {
   HostTensor dst = HostTensor::zeros(b2m::DType::F32, {T, V});
   Problem p{T, V, K, runs, x.data<float>(), idx.data(), run_start.data(), y.data<float>()};
 
-  double copy_best = 1e30, plain_best = 1e30, stream_best = 1e30;
-  for (int i = 0; i < repeats; ++i) {
+  // Paired rounds: each part's fraction against its own round's copy.
+  const double min_bytes = static_cast<double>(x.bytes.size()) + 4.0 * static_cast<double>(T * K);
+  enum { kCopy, kPlain, kStream, kStats, kRead, kParts };
+  std::vector<double> secs[kParts], frac[kParts];
+  for (int i = 0; i < rounds; ++i) {
     auto t0 = std::chrono::steady_clock::now();
     std::size_t bytes = x.bytes.size();
     b2m::parallel_for(bytes, 1 << 22, [&](std::size_t b, std::size_t e) {
       std::memcpy(dst.bytes.data() + b, x.bytes.data() + b, e - b);
     });
-    copy_best = std::min(copy_best, seconds_since(t0));
-    plain_best = std::min(plain_best, run_once<false>(p, tile));
-    stream_best = std::min(stream_best, run_once<true>(p, tile));
+    secs[kCopy].push_back(seconds_since(t0));
+    secs[kPlain].push_back(run_once<false>(p, tile));
+    secs[kStream].push_back(run_once<true>(p, tile));
+    secs[kStats].push_back(run_once<false>(p, tile, Part::Statistics));
+    secs[kRead].push_back(run_once<false>(p, tile, Part::Read));
+    double copy_gbs = 2.0 * static_cast<double>(bytes) / secs[kCopy].back() / 1e9;
+    frac[kCopy].push_back(copy_gbs);
+    for (int k = kPlain; k < kParts; ++k) frac[k].push_back(min_bytes / secs[k].back() / 1e9 / copy_gbs);
   }
-  // Compute alone: the first work item's tile, hot, repeated (one thread).
-  double hot_s = 1e30;
-  for (int i = 0; i < repeats; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    for (int j = 0; j < 20; ++j) work_item<false>(p, tile, 0);
-    hot_s = std::min(hot_s, seconds_since(t0) / 20);
-  }
-  double hot_all = hot_s * static_cast<double>(runs * ((K + tile - 1) / tile)) / threads;
-  double copy_gbs = 2.0 * static_cast<double>(x.bytes.size()) / copy_best / 1e9;
-  double min_bytes = static_cast<double>(x.bytes.size()) + 4.0 * static_cast<double>(T * K);
-  std::printf("tile=%lld prefetch=%d part=%d copy_GBps=%.2f onepass_s=%.3f fraction=%.2f onepass_stream_s=%.3f fraction_stream=%.2f "
-              "compute_only_s=%.3f compute_fraction_bound=%.2f\n",
-              static_cast<long long>(tile), g_prefetch, g_mode, copy_gbs, plain_best, min_bytes / plain_best / 1e9 / copy_gbs, stream_best,
-              min_bytes / stream_best / 1e9 / copy_gbs, hot_all, min_bytes / hot_all / 1e9 / copy_gbs);
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  // fraction_* of the statistics and of the read: the fraction of the copy
+  // the pipeline would reach if it took only that long.
+  std::printf("tile=%lld prefetch=%d rounds=%d copy_GBps=%.2f onepass_s=%.3f fraction=%.2f onepass_stream_s=%.3f "
+              "fraction_stream=%.2f statistics_s=%.3f fraction_if_statistics_only=%.2f tile_read_s=%.3f "
+              "fraction_if_read_only=%.2f\n",
+              static_cast<long long>(tile), g_prefetch, rounds, median(frac[kCopy]), median(secs[kPlain]),
+              median(frac[kPlain]), median(secs[kStream]), median(frac[kStream]), median(secs[kStats]),
+              median(frac[kStats]), median(secs[kRead]), median(frac[kRead]));
   return 0;
 }

@@ -15,6 +15,6 @@ frac=$(echo "$b2m" | sed -E 's/.*fraction_of_copy=([0-9.]+).*/\1/')
 # What a hand-written one-pass schedule reaches in the same conditions (an
 # upper bound for what the compiler could generate; see bench/README.md).
 if [ -x "$build/bin/bench_onepass_bound" ]; then
-  echo "bound: $("$build/bin/bench_onepass_bound" "$T" "$V" "$threads" 3)"
+  echo "bound: $("$build/bin/bench_onepass_bound" "$T" "$V" "$threads" 5)"
 fi
 echo "ratio: fraction of copy bandwidth = $frac (goal >= 0.70); numpy / b2m = $(/usr/bin/python3 -c "print(round($numpy/$pipeline, 2))") (goal >= 3)"
