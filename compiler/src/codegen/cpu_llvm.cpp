@@ -808,11 +808,15 @@ class KernelEmitter {
   std::string parallel_var_;
 };
 
-// The globals an executable's main reads: the IR text and the kernel table.
-void add_executable_globals(llvm::Module& m, const std::vector<loops::Kernel>& kernels, const std::string& ir) {
+// The globals an executable's main reads: the IR and source texts and the
+// kernel table.
+void add_executable_globals(llvm::Module& m, const std::vector<loops::Kernel>& kernels,
+                            const ExecutableText& exe) {
   llvm::LLVMContext& ctx = m.getContext();
-  auto* text = llvm::ConstantDataArray::getString(ctx, ir, true);
-  new llvm::GlobalVariable(m, text->getType(), true, llvm::GlobalValue::ExternalLinkage, text, "b2m_pipeline_ir");
+  for (const auto& [name, value] : {std::pair{"b2m_pipeline_ir", &exe.ir}, {"b2m_pipeline_sources", &exe.sources}}) {
+    auto* text = llvm::ConstantDataArray::getString(ctx, *value, true);
+    new llvm::GlobalVariable(m, text->getType(), true, llvm::GlobalValue::ExternalLinkage, text, name);
+  }
   auto* ptr = llvm::PointerType::getUnqual(ctx);
   auto* entry = llvm::StructType::get(ctx, {ptr, ptr});
   std::vector<llvm::Constant*> entries;
@@ -832,7 +836,7 @@ void add_executable_globals(llvm::Module& m, const std::vector<loops::Kernel>& k
 
 std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const std::vector<loops::Kernel>& kernels,
                                            llvm::TargetMachine& tm, const CodegenOptions& opts,
-                                           const std::string* ir = nullptr) {
+                                           const ExecutableText* exe = nullptr) {
   const int opt_level = opts.opt_level;
   auto m = std::make_unique<llvm::Module>("b2m_kernels", ctx);
   m->setTargetTriple(tm.getTargetTriple().str());
@@ -843,7 +847,7 @@ std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const std::ve
   bool lanes = opts.compressed_lanes && features.find("+avx512f") != std::string::npos &&
                features.find("+avx512vl") != std::string::npos;
   for (const auto& k : kernels) KernelEmitter(*m, k, lanes).run();
-  if (ir) add_executable_globals(*m, kernels, *ir);
+  if (exe) add_executable_globals(*m, kernels, *exe);
   std::string err;
   llvm::raw_string_ostream es(err);
   if (llvm::verifyModule(*m, &es)) B2M_ICE("generated LLVM IR is invalid: " + es.str());
@@ -888,10 +892,10 @@ std::string emit_llvm(const std::vector<loops::Kernel>& kernels, const CodegenOp
 
 namespace {
 bool emit_file(const std::vector<loops::Kernel>& kernels, llvm::raw_pwrite_stream& out, llvm::CodeGenFileType type,
-               std::string* error, const CodegenOptions& opts, const std::string* ir = nullptr) {
+               std::string* error, const CodegenOptions& opts, const ExecutableText* exe = nullptr) {
   llvm::LLVMContext ctx;
   auto tm = host_machine(opts.opt_level);
-  auto m = build_module(ctx, kernels, *tm, opts, ir);
+  auto m = build_module(ctx, kernels, *tm, opts, exe);
   llvm::legacy::PassManager pm;
   if (tm->addPassesToEmitFile(pm, out, nullptr, type)) {
     if (error) *error = "the host target cannot emit this file type";
@@ -911,14 +915,14 @@ std::string emit_asm(const std::vector<loops::Kernel>& kernels, const CodegenOpt
 }
 
 bool emit_object(const std::vector<loops::Kernel>& kernels, const std::string& path, std::string* error,
-                 const CodegenOptions& opts, const std::string* pipeline_ir) {
+                 const CodegenOptions& opts, const ExecutableText* executable) {
   std::error_code ec;
   llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
   if (ec) {
     if (error) *error = "cannot write '" + path + "': " + ec.message();
     return false;
   }
-  return emit_file(kernels, out, llvm::CodeGenFileType::ObjectFile, error, opts, pipeline_ir);
+  return emit_file(kernels, out, llvm::CodeGenFileType::ObjectFile, error, opts, executable);
 }
 
 struct JitKernels::Impl {

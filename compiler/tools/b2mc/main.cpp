@@ -3,9 +3,12 @@
 //   b2mc file.b2ir -x b2ir --emit=ir-opt
 #include <CLI/CLI.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <cstdio>
 
 #include "b2m/codegen/cpu.h"
@@ -20,7 +23,26 @@ namespace {
 // The executable: the kernels' object (with the pipeline's IR and kernel
 // table), the main() template and libb2m_exe, linked by the system C
 // compiler into a temporary file that is renamed only on success.
-bool link_executable(const b2m::FrontendResult& r, const std::string& output, const b2m::cpu::CodegenOptions& cg) {
+// What the executable embeds: the IR with source locations and the texts of
+// the files they point into (the pipeline's and the stdlib modules').
+b2m::cpu::ExecutableText executable_text(const b2m::ir::Module& m, const b2m::SourceManager& sm) {
+  b2m::cpu::ExecutableText text;
+  b2m::ir::PrintOptions popts;
+  popts.locations = true;
+  popts.sources = &sm;
+  text.ir = b2m::ir::print_module(m, popts);
+  std::set<std::int32_t> used;
+  for (const auto& f : m.funcs)
+    for (const auto& op : f->body)
+      if (op->loc.valid()) used.insert(op->loc.file);
+  nlohmann::json files = nlohmann::json::array();
+  for (std::int32_t id : used) files.push_back({{"path", sm.file(id).path}, {"text", sm.file(id).text}});
+  text.sources = files.dump();
+  return text;
+}
+
+bool link_executable(const b2m::FrontendResult& r, const b2m::SourceManager& sm, const std::string& output,
+                     const b2m::cpu::CodegenOptions& cg) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -31,11 +53,11 @@ bool link_executable(const b2m::FrontendResult& r, const std::string& output, co
                  lib.c_str());
     return false;
   }
-  std::string ir = b2m::ir::print_module(*r.module);
+  b2m::cpu::ExecutableText text = executable_text(*r.module, sm);
   std::string tmp_obj = output + ".kernels.o";
   std::string tmp_exe = output + ".tmp-exe";
   std::string err;
-  if (!b2m::cpu::emit_object(r.kernels, tmp_obj, &err, cg, &ir)) {
+  if (!b2m::cpu::emit_object(r.kernels, tmp_obj, &err, cg, &text)) {
     std::fprintf(stderr, "b2mc: error: %s\n", err.c_str());
     return false;
   }
@@ -211,7 +233,7 @@ int main(int argc, char** argv) {
       else if (emit == "llvm") text = b2m::cpu::emit_llvm(r.kernels, cg);
       else if (emit == "asm") text = b2m::cpu::emit_asm(r.kernels, cg);
       else if (emit == "exe") {
-        return link_executable(r, output, cg) ? 0 : 1;
+        return link_executable(r, sm, output, cg) ? 0 : 1;
       } else if (emit == "obj") {
         // Written by LLVM to a temporary name, then renamed: never a partial file.
         std::string tmp = output + ".tmp-obj";

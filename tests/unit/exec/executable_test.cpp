@@ -168,6 +168,26 @@ TEST(Executable, NoCompressedLanesGivesTheSameBytes) {
   expect_matches(c.dir / "b" / "pred.npy", c.reference(1.0));
 }
 
+// An executable names the pipeline line of a run-time error from the source
+// text it carries: the .b2m file may be gone, or the executable run from
+// another directory.
+TEST(Executable, NamesThePipelineLineWithoutItsSourceFile) {
+  Case c;
+  std::string out;
+  ASSERT_EQ(c.sh(kB2mc + " pipeline.b2m" + kStdlib + " -o pipeline", &out), 0) << out;
+  fs::remove(c.dir / "pipeline.b2m");
+  fs::create_directories(c.dir / "elsewhere");
+  fs::rename(c.dir / "bold.npy", c.dir / "elsewhere" / "bold.npy");
+  EXPECT_EQ(c.sh("./pipeline --out results", &out), 1) << out;
+  EXPECT_NE(out.find("pipeline.b2m:3:33 (io.npy): cannot open 'bold.npy'"), std::string::npos) << out;
+  // From another directory, the run reads its inputs there (relative paths
+  // are the user's working directory's, not the executable's).
+  EXPECT_EQ(c.sh("cd elsewhere && ../pipeline --out results", &out), 1) << out;
+  EXPECT_NE(out.find("pipeline.b2m:4:25 (io.npy): cannot open 'run.npy'"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(c.dir / "results"));
+  EXPECT_FALSE(fs::exists(c.dir / "elsewhere" / "results"));
+}
+
 struct BadInput {
   const char* name;
   std::function<void(Case&)> spoil;
@@ -194,19 +214,22 @@ INSTANTIATE_TEST_SUITE_P(
     BadInputs, ExecutableRejects,
     ::testing::Values(
         BadInput{"missing_file", [](Case& c) { fs::remove(c.dir / "bold.npy"); }, "", 1,
-                 "io.npy: cannot open 'bold.npy'"},
+                 "pipeline.b2m:3:33 (io.npy): cannot open 'bold.npy'"},
         BadInput{"wrong_dtype",
                  [](Case& c) {
                    std::vector<double> d(c.bold.begin(), c.bold.end());
                    b2m::io::write_npy((c.dir / "bold.npy").string(), d.data(), {T, V});
                  },
-                 "", 1, "holds float64 values; the pipeline declares f32[time=?time, voxel=?voxel]"},
+                 "", 1,
+                 "pipeline.b2m:3:33 (io.npy): 'bold.npy' holds float64 values; the pipeline declares "
+                 "f32[time=?time, voxel=?voxel]"},
         BadInput{"wrong_rank",
                  [](Case& c) { b2m::io::write_npy((c.dir / "bold.npy").string(), c.bold.data(), {T, V / 2, 2}); },
-                 "", 1, "has 3 dimension(s)"},
+                 "", 1, "pipeline.b2m:3:33 (io.npy): 'bold.npy' has 3 dimension(s)"},
         BadInput{"mismatched_sizes",
                  [](Case& c) { b2m::io::write_npy((c.dir / "run.npy").string(), c.run.data(), {T - 1}); }, "", 1,
-                 "size mismatch in dimension 'time': 60"},
+                 "pipeline.b2m:4:25 (io.npy): size mismatch in dimension 'time': 60 at pipeline.b2m:3:33 (io.npy), but 59 at "
+                 "pipeline.b2m:4:25 (io.npy)"},
         BadInput{"mask_of_another_size",
                  [](Case& c) {
                    b2m::io::write_npy((c.dir / "mask.npy").string(), b2m::io::DType::b1, c.mask.data(),
@@ -218,7 +241,7 @@ INSTANTIATE_TEST_SUITE_P(
                    c.bold[5 * V + 17] = std::nanf("");
                    c.write_all();
                  },
-                 "", 1, "'bold.npy' contains a NaN or infinite value at [5, 17]"},
+                 "", 1, "pipeline.b2m:3:33 (io.npy): 'bold.npy' contains a NaN or infinite value at [5, 17]"},
         BadInput{"unknown_option", [](Case&) {}, "--scael 2", 2, "unknown option --scael; did you mean --scale?"},
         BadInput{"bad_param_value", [](Case&) {}, "--scale fast", 1, "--scale: expected a number, got 'fast'"}),
     [](const ::testing::TestParamInfo<BadInput>& info) { return std::string(info.param.name); });

@@ -46,12 +46,21 @@ struct CodegenOptions {
 std::string emit_llvm(const std::vector<loops::Kernel>& kernels, const CodegenOptions& opts = {});
 // Host assembly of the kernels.
 std::string emit_asm(const std::vector<loops::Kernel>& kernels, const CodegenOptions& opts = {});
+// What an executable carries besides its kernels: the pipeline's IR, printed
+// with source locations, and the text of the source files those locations
+// point into, so that its run-time errors name the .b2m line wherever the
+// executable is run from.
+struct ExecutableText {
+  std::string ir;
+  std::string sources;  // JSON: [{"path": ..., "text": ...}, ...]
+};
+
 // A host object file; returns false and sets `error` on failure. With
-// `pipeline_ir`, the object also defines what an executable's main needs:
-// `b2m_pipeline_ir` (the IR text), `b2m_kernel_table` ({name, function}
-// pairs) and `b2m_kernel_count`.
+// `executable`, the object also defines what an executable's main needs:
+// `b2m_pipeline_ir` and `b2m_pipeline_sources` (the texts above),
+// `b2m_kernel_table` ({name, function} pairs) and `b2m_kernel_count`.
 bool emit_object(const std::vector<loops::Kernel>& kernels, const std::string& path, std::string* error,
-                 const CodegenOptions& opts = {}, const std::string* pipeline_ir = nullptr);
+                 const CodegenOptions& opts = {}, const ExecutableText* executable = nullptr);
 
 // Kernels compiled in memory. Keeps the machine code alive.
 class JitKernels {
