@@ -177,6 +177,15 @@ class ShapeInferPass : public Pass {
         Type rest = operand(0);
         rest.dims.erase(rest.dims.begin() + rest.dim_index(along));
         pair(op, rest, res->type, op.operands[0], res);
+        // How many entries a compress keeps depends on its mask alone: every
+        // compress by one mask value (training and test data selected by one
+        // ROI) keeps the same number, whatever it compresses.
+        if (const Dim* kept = res->type.find_dim(along)) {
+          auto [first, inserted] = kept_by_mask_.emplace(op.operands[1], std::make_pair(*kept, res));
+          if (!inserted && !uf_.unite(first->second.first.size, kept->size))
+            conflict(op, along, first->second.first.size, kept->size, first->second.second->type, res->type,
+                     first->second.second, res);
+        }
         return;
       }
       case OpId::Take: {
@@ -258,6 +267,9 @@ class ShapeInferPass : public Pass {
   }
 
   SizeUnifier uf_;
+  // Per mask value: the kept dimension of the first compress by it, and that
+  // compress's result.
+  std::map<const ir::Value*, std::pair<Dim, const ir::Value*>> kept_by_mask_;
   DiagnosticEngine* diags_ = nullptr;
   bool failed_ = false;
 };
