@@ -13,6 +13,8 @@ function(b2m_add_unit_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE GTest::gtest GTest::gtest_main b2m_options ${ARG_LIBS})
+  # Helpers shared by tests (and benchmarks): tests/support.
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests/support)
   target_compile_definitions(${name} PRIVATE
     B2M_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
     B2M_SHARED_DIR="${CMAKE_SOURCE_DIR}/../shared"

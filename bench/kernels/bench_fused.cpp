@@ -19,6 +19,7 @@
 #include "b2m/driver/frontend.h"
 #include "b2m/exec/executor.h"
 #include "b2m/runtime/thread_pool.h"
+#include "jit_pipeline.h"
 #include "zscore_inputs.h"
 
 namespace {
@@ -52,32 +53,21 @@ int main(int argc, char** argv) {
 
   // Compile once (not timed: compile time is reported separately).
   auto c0 = std::chrono::steady_clock::now();
-  b2m::SourceManager sm;
-  b2m::DiagnosticEngine diags(sm);
-  diags.set_buffered(true);
-  auto f = sm.add("bench.b2m", kPipeline);
-  b2m::FrontendOptions fo;
-  fo.stop_after = b2m::Stage::Loops;
-  fo.stdlib_dirs = {B2M_SOURCE_DIR "/stdlib"};
-  auto r = b2m::run_frontend(sm, diags, f, fo);
-  if (!r.ok) {
-    for (const auto& d : diags.diagnostics()) diags.print(d);
+  auto compiled = b2m::testing::jit_pipeline("bench.b2m", kPipeline);
+  if (!compiled->ok()) {
+    std::fprintf(stderr, "%s\n", compiled->errors.c_str());
     return 1;
   }
-  std::string err;
-  auto jit = b2m::cpu::JitKernels::compile(r.kernels, &err);
-  if (!jit) {
-    std::fprintf(stderr, "%s\n", err.c_str());
-    return 1;
-  }
+  const b2m::FrontendResult& r = compiled->r;
+  const b2m::cpu::JitKernels* jit = compiled->jit.get();
   double compile_s = seconds_since(c0);
   // The same kernels with compress loops gathering through the index list
   // instead of compressing vector lanes (CodegenOptions::compressed_lanes).
   b2m::cpu::CodegenOptions gathers_cg;
   gathers_cg.compressed_lanes = false;
-  auto gathers_jit = b2m::cpu::JitKernels::compile(r.kernels, &err, gathers_cg);
+  auto gathers_jit = b2m::testing::jit_again(*compiled, gathers_cg);
   if (!gathers_jit) {
-    std::fprintf(stderr, "%s\n", err.c_str());
+    std::fprintf(stderr, "%s\n", compiled->errors.c_str());
     return 1;
   }
   b2m::exec::register_builtin_runtime_ops();

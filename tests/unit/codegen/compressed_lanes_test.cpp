@@ -20,6 +20,7 @@
 #include "b2m/codegen/cpu.h"
 #include "b2m/driver/frontend.h"
 #include "b2m/exec/executor.h"
+#include "jit_pipeline.h"
 
 namespace {
 
@@ -70,13 +71,14 @@ HostTensor make_mask(const std::string& pattern, std::int64_t V, unsigned seed) 
 
 const char* const kPatterns[] = {"none", "all", "first", "last", "sparse", "half", "dense", "blocks"};
 
+// The pipeline `r.npy = expr` over the sources every case uses, compiled
+// with compressed lanes, and its kernels again with gathers.
 struct Compiled {
-  b2m::SourceManager sm;
-  b2m::FrontendResult r;
-  std::unique_ptr<b2m::cpu::JitKernels> lanes, gathers;
+  std::unique_ptr<b2m::testing::JitPipeline> p;
+  std::unique_ptr<b2m::cpu::JitKernels> gathers;
 };
 
-std::unique_ptr<Compiled> compile(const std::string& expr) {
+Compiled compile(const std::string& expr) {
   std::string text =
       "import fmri\n"
       "extern source fn data(name: str) -> annotated\n"
@@ -86,25 +88,12 @@ std::unique_ptr<Compiled> compile(const std::string& expr) {
       "source run: i64[time] = data(\"run\")\n"
       "source keep: bool[voxel] = data(\"keep\")\n"
       "out \"r.npy\" = " + expr + "\n";
-  auto c = std::make_unique<Compiled>();
-  b2m::DiagnosticEngine diags(c->sm);
-  diags.set_buffered(true);
-  auto f = c->sm.add("lanes.b2m", text);
-  b2m::FrontendOptions fo;
-  fo.stop_after = b2m::Stage::Loops;
-  fo.stdlib_dirs = {B2M_SOURCE_DIR "/stdlib"};
-  c->r = b2m::run_frontend(c->sm, diags, f, fo);
-  std::string all;
-  for (const auto& d : diags.diagnostics()) all += d.message + "\n";
-  EXPECT_TRUE(c->r.ok) << all;
-  if (!c->r.ok) return c;
-  std::string err;
-  c->lanes = b2m::cpu::JitKernels::compile(c->r.kernels, &err);
-  EXPECT_TRUE(c->lanes) << err;
+  Compiled c;
+  c.p = b2m::testing::jit_pipeline("lanes.b2m", text);
+  if (!c.p->ok()) return c;
   b2m::cpu::CodegenOptions off;
   off.compressed_lanes = false;
-  c->gathers = b2m::cpu::JitKernels::compile(c->r.kernels, &err, off);
-  EXPECT_TRUE(c->gathers) << err;
+  c.gathers = b2m::testing::jit_again(*c.p, off);
   return c;
 }
 
@@ -119,8 +108,8 @@ HostTensor run(const Compiled& c, const Data& d, const HostTensor& keep, bool la
   std::map<std::string, b2m::exec::Value> outs;
   b2m::exec::RunOptions opts;
   opts.capture_outputs = &outs;
-  const b2m::cpu::JitKernels& jit = lanes ? *c.lanes : *c.gathers;
-  b2m::exec::run(*c.r.module, c.r.kernels, [&](const std::string& k) { return jit.lookup(k); }, opts);
+  const b2m::cpu::JitKernels& jit = lanes ? *c.p->jit : *c.gathers;
+  b2m::exec::run(*c.p->r.module, c.p->r.kernels, [&](const std::string& k) { return jit.lookup(k); }, opts);
   return outs.at("r.npy").tensor;
 }
 
@@ -149,23 +138,24 @@ bool host_has_lanes() { return __builtin_cpu_supports("avx512f") && __builtin_cp
 
 void check(const Case& c, std::int64_t T, std::int64_t V) {
   SCOPED_TRACE(std::string(c.name) + ", " + std::to_string(T) + " x " + std::to_string(V));
-  auto k = compile(c.expr);
-  ASSERT_TRUE(k->lanes && k->gathers);
-  EXPECT_EQ(k->r.loops_text.find(" lanes of %") != std::string::npos, c.marked) << k->r.loops_text;
+  Compiled k = compile(c.expr);
+  ASSERT_TRUE(k.p->ok() && k.gathers) << k.p->errors;
+  const b2m::FrontendResult& r = k.p->r;
+  EXPECT_EQ(r.loops_text.find(" lanes of %") != std::string::npos, c.marked) << r.loops_text;
   // The lanes path is what ran: the compress/expand intrinsics are in the
   // IR where the host has them, and nowhere with the option off.
   b2m::cpu::CodegenOptions off;
   off.compressed_lanes = false;
-  EXPECT_EQ(b2m::cpu::emit_llvm(k->r.kernels).find("llvm.x86.avx512.mask.compress") != std::string::npos,
+  EXPECT_EQ(b2m::cpu::emit_llvm(r.kernels).find("llvm.x86.avx512.mask.compress") != std::string::npos,
             c.in_registers && host_has_lanes());
-  EXPECT_EQ(b2m::cpu::emit_llvm(k->r.kernels, off).find("llvm.x86.avx512.mask.compress"), std::string::npos);
+  EXPECT_EQ(b2m::cpu::emit_llvm(r.kernels, off).find("llvm.x86.avx512.mask.compress"), std::string::npos);
   Data d = make_data(T, V, 7);
   unsigned seed = 11;
   for (const char* pattern : kPatterns) {
     SCOPED_TRACE(pattern);
     HostTensor keep = make_mask(pattern, V, seed++);
-    HostTensor a = run(*k, d, keep, true);
-    HostTensor b = run(*k, d, keep, false);
+    HostTensor a = run(k, d, keep, true);
+    HostTensor b = run(k, d, keep, false);
     EXPECT_EQ(a.dims, b.dims);
     EXPECT_TRUE(a.bytes == b.bytes) << "lanes and gathers differ";
     if (!c.ref) continue;

@@ -14,15 +14,18 @@
 #include "b2m/driver/frontend.h"
 #include "b2m/runtime/error.h"
 #include "b2m/runtime/thread_pool.h"
+#include "jit_pipeline.h"
 
 namespace b2m::cpu {
 namespace {
 
 constexpr std::int64_t kTime = 37, kVoxel = 3001;
 
+// The pipeline `body` over the sources every case uses.
 struct Compiled {
-  std::vector<loops::Kernel> kernels;
-  std::unique_ptr<JitKernels> jit;
+  std::unique_ptr<b2m::testing::JitPipeline> p;
+  const std::vector<loops::Kernel>& kernels = p->r.kernels;
+  const std::unique_ptr<JitKernels>& jit = p->jit;
 };
 
 Compiled compile(const std::string& body) {
@@ -33,22 +36,8 @@ Compiled compile(const std::string& body) {
       "source w: f32[voxel] = io.npy(\"w.npy\")\n"
       "source run: i64[time] = io.npy(\"run.npy\")\n" +
       body;
-  SourceManager sm;
-  DiagnosticEngine diags(sm);
-  diags.set_buffered(true);
-  auto f = sm.add("k.b2m", text);
-  FrontendOptions opts;
-  opts.stop_after = Stage::Loops;
-  opts.stdlib_dirs = {B2M_SOURCE_DIR "/stdlib"};
-  auto r = run_frontend(sm, diags, f, opts);
-  std::string all;
-  for (const auto& d : diags.diagnostics()) all += diags.format(d);
-  EXPECT_TRUE(r.ok) << all;
-  Compiled c;
-  c.kernels = std::move(r.kernels);
-  std::string err;
-  c.jit = JitKernels::compile(c.kernels, &err);
-  EXPECT_TRUE(c.jit) << err;
+  Compiled c{b2m::testing::jit_pipeline("k.b2m", text)};
+  EXPECT_TRUE(c.p->ok()) << c.p->errors;
   return c;
 }
 

@@ -14,6 +14,7 @@
 #include "b2m/driver/frontend.h"
 #include "b2m/exec/executor.h"
 #include "b2m/runtime/error.h"
+#include "jit_pipeline.h"
 
 namespace {
 
@@ -45,29 +46,9 @@ Inputs make_inputs(std::int64_t V, const std::vector<std::pair<std::int64_t, std
   return in;
 }
 
-struct Compiled {
-  b2m::SourceManager sm;
-  b2m::FrontendResult r;
-  std::unique_ptr<b2m::cpu::JitKernels> jit;
-  std::string diagnostics;
-};
+using Compiled = b2m::testing::JitPipeline;
 
-std::unique_ptr<Compiled> compile(const std::string& text) {
-  auto c = std::make_unique<Compiled>();
-  b2m::DiagnosticEngine diags(c->sm);
-  diags.set_buffered(true);
-  auto f = c->sm.add("tiled.b2m", text);
-  b2m::FrontendOptions fo;
-  fo.stop_after = b2m::Stage::Loops;
-  fo.stdlib_dirs = {B2M_SOURCE_DIR "/stdlib"};
-  c->r = b2m::run_frontend(c->sm, diags, f, fo);
-  for (const auto& d : diags.diagnostics()) c->diagnostics += d.message + "\n";
-  if (!c->r.ok) return c;
-  std::string err;
-  c->jit = b2m::cpu::JitKernels::compile(c->r.kernels, &err);
-  c->diagnostics += err;
-  return c;
-}
+std::unique_ptr<Compiled> compile(const std::string& text) { return b2m::testing::jit_pipeline("tiled.b2m", text); }
 
 bool has_tiled_op(const b2m::ir::Module& m) {
   for (const auto& op : m.find_func("main")->body)
@@ -88,7 +69,7 @@ HostTensor run(const Compiled& c, const Inputs& in, bool tiling, std::vector<std
   opts.capture_outputs = &outs;
   opts.tiling = tiling;
   opts.schedule_log = log;
-  b2m::exec::run(*c.r.module, c.r.kernels, [&](const std::string& k) { return c.jit->lookup(k); }, opts);
+  b2m::exec::run(*c.r.module, c.r.kernels, [&](const std::string& k) { return c.lookup(k); }, opts);
   return outs.at("y.npy").tensor;
 }
 
@@ -155,7 +136,7 @@ TEST(TiledSchedule, ChainsAreTiledAndMatchTheOrdinarySchedule) {
   for (const Case& cs : kCases) {
     SCOPED_TRACE(cs.name);
     auto c = compile(pipeline(cs.body));
-    ASSERT_TRUE(c->r.ok && c->jit) << c->diagnostics;
+    ASSERT_TRUE(c->ok()) << c->errors;
     ASSERT_TRUE(has_tiled_op(*c->r.module));
     std::vector<std::string> log;
     HostTensor tiled = run(*c, in, true, &log);
@@ -170,7 +151,7 @@ TEST(TiledSchedule, ChainsAreTiledAndMatchTheOrdinarySchedule) {
 TEST(TiledSchedule, SeveralTilesPerRun) {
   Inputs in = make_inputs(3000, {{0, 170}, {1, 230}, {2, 201}}, 2);
   auto c = compile(pipeline(kCases[0].body));
-  ASSERT_TRUE(c->r.ok && c->jit) << c->diagnostics;
+  ASSERT_TRUE(c->ok()) << c->errors;
   std::vector<std::string> log;
   run(*c, in, true, &log);
   ASSERT_EQ(log.size(), 1u);
@@ -180,7 +161,7 @@ TEST(TiledSchedule, SeveralTilesPerRun) {
 
 TEST(TiledSchedule, NonContiguousOrMissingGroupsRunOpByOp) {
   auto c = compile(pipeline(kCases[0].body));
-  ASSERT_TRUE(c->r.ok && c->jit) << c->diagnostics;
+  ASSERT_TRUE(c->ok()) << c->errors;
   // Run 0 comes back after run 1; then a run id (1) with no rows.
   for (const auto& runs : {std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 30}, {1, 40}, {0, 25}},
                            std::vector<std::pair<std::int64_t, std::int64_t>>{{0, 30}, {2, 40}}}) {
@@ -195,7 +176,7 @@ TEST(TiledSchedule, NonContiguousOrMissingGroupsRunOpByOp) {
 
 TEST(TiledSchedule, BadIdsGiveTheOrdinaryError) {
   auto c = compile(pipeline(kCases[0].body));
-  ASSERT_TRUE(c->r.ok && c->jit) << c->diagnostics;
+  ASSERT_TRUE(c->ok()) << c->errors;
   Inputs in = make_inputs(100, {{0, 10}, {-1, 10}}, 4);
   try {
     run(*c, in, true, nullptr);
