@@ -19,6 +19,7 @@
 #include "b2m/driver/frontend.h"
 #include "b2m/exec/executor.h"
 #include "b2m/runtime/thread_pool.h"
+#include "core_distance.h"
 #include "jit_pipeline.h"
 #include "zscore_inputs.h"
 
@@ -31,6 +32,13 @@ source run: i64[time] = data("run")
 source keep: bool[voxel] = data("mask")
 out "y.npy" = shift(compress(fmri.zscore_runs(x, run), keep), by=1, along=time)
 )";
+
+// "fraction@copyGBps/rounds", for the medians of the rounds of one placement.
+std::string fmt_pair(double fraction, double copy_gbs, std::size_t rounds) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.2f@%.0f/%zu", fraction, copy_gbs, rounds);
+  return buf;
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -117,16 +125,18 @@ int main(int argc, char** argv) {
   plain_outs.clear();
   gather_outs.clear();
 
-  // Paired rounds: the copy, then the pipeline, then the two-pass schedule,
-  // then the pipeline with gathers instead of compressed lanes,
-  // back to back, and each round's fraction from its own copy. This VM's
-  // free bandwidth changes from second to second (the copy ranges from 40
-  // to 80 GB/s within a minute): a best copy and a best pipeline taken at
-  // different moments would compare two machines.
+  // Paired rounds: the placement of the two CPUs (core_distance.h), the
+  // copy, then the pipeline, then the two-pass schedule, then the pipeline
+  // with gathers instead of compressed lanes, back to back, and each round's
+  // fraction from its own copy. The host moves this VM's two vCPUs between
+  // one CCD (copy ~40 GB/s) and two (~75 GB/s) from one minute to the next:
+  // a best copy and a best pipeline taken at different moments would compare
+  // two machines. Medians are also given per placement.
   // The least traffic any implementation needs: read the input, write the output.
   double min_bytes = static_cast<double>(x.bytes.size()) + 4.0 * static_cast<double>(T * kept);
-  std::vector<double> copy_gbs, pipe_s, plain_s, gather_s, frac, plain_frac, gather_frac;
+  std::vector<double> copy_gbs, pipe_s, plain_s, gather_s, frac, plain_frac, gather_frac, distance_ns;
   for (int i = 0; i < repeats; ++i) {
+    distance_ns.push_back(b2m::bench::core_to_core_ns());
     double c = copy_once();
     double p = run_pipeline(true, nullptr);
     double q = run_pipeline(false, nullptr);
@@ -146,13 +156,26 @@ int main(int argc, char** argv) {
   std::string rounds;
   for (std::size_t i = 0; i < frac.size(); ++i)
     rounds += (i ? "," : "") + std::to_string(static_cast<int>(copy_gbs[i] + 0.5)) + ":" +
-              std::to_string(static_cast<int>(frac[i] * 100 + 0.5));
+              std::to_string(static_cast<int>(frac[i] * 100 + 0.5)) + ":" +
+              std::to_string(static_cast<int>(distance_ns[i] + 0.5));
+  // Rounds with the two CPUs near (< 120 ns apart: one CCD) and far.
+  auto by_placement = [&](bool far) {
+    std::vector<double> f, c;
+    for (std::size_t i = 0; i < frac.size(); ++i)
+      if (distance_ns[i] >= 0 && (distance_ns[i] >= 120) == far) {
+        f.push_back(frac[i]);
+        c.push_back(copy_gbs[i]);
+      }
+    return f.empty() ? std::string("none") : fmt_pair(median(f), median(c), f.size());
+  };
   std::printf("time=%lld voxel=%lld threads=%d kernels=%zu compile_s=%.3f copy_GBps=%.2f pipeline_s=%.3f "
               "min_traffic_GB=%.2f achieved_GBps=%.2f fraction_of_copy=%.2f untiled_s=%.3f untiled_fraction=%.2f "
-              "gathers_s=%.3f gathers_fraction=%.2f same_bytes=%d rounds(copyGBps:percent)=%s\n",
+              "gathers_s=%.3f gathers_fraction=%.2f same_bytes=%d near_cpus=%s far_cpus=%s "
+              "rounds(copyGBps:percent:cpu_distance_ns)=%s\n",
               static_cast<long long>(T), static_cast<long long>(V), threads, r.kernels.size(), compile_s,
               median(copy_gbs), median(pipe_s), min_bytes / 1e9, min_bytes / median(pipe_s) / 1e9, median(frac),
-              median(plain_s), median(plain_frac), median(gather_s), median(gather_frac), same ? 1 : 0, rounds.c_str());
+              median(plain_s), median(plain_frac), median(gather_s), median(gather_frac), same ? 1 : 0, by_placement(false).c_str(),
+              by_placement(true).c_str(), rounds.c_str());
   if (!same) return 1;
   return 0;
 }
