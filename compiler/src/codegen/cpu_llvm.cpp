@@ -367,8 +367,6 @@ class KernelEmitter {
   void lanes_loop(const loops::Node& n, int width, llvm::Value* kb, llvm::Value* ke) {
     auto* i64 = b_.getInt64Ty();
     auto* i32 = b_.getInt32Ty();
-    auto* mask_ty = llvm::FixedVectorType::get(b_.getInt1Ty(), width);
-    auto* bits_ty = b_.getIntNTy(width);
     const loops::IndexList* list = nullptr;
     for (const auto& l : k_.index_lists)
       if (l.buffer.name == n.lanes) list = &l;
@@ -404,10 +402,21 @@ class KernelEmitter {
     k->addIncoming(kb, go);
     b_.CreateCondBr(b_.CreateICmpSLT(v, re), body, done);
 
+    // Every vector but the first and the last lies inside [rb, re): those
+    // skip the range test (a dozen instructions per 16 lanes) and prefetch;
+    // the two at the ends test which of their lanes are in range.
     b_.SetInsertPoint(body);
-    // Lanes inside [rb, re) (relative bounds clamped to [0, W]) whose mask
-    // entry is true; the mask's bytes are read under the range so the last
-    // vector never reads past it.
+    auto* full = llvm::BasicBlock::Create(ctx_, n.var + ".lanes.full", fn_);
+    auto* edge = llvm::BasicBlock::Create(ctx_, n.var + ".lanes.edge", fn_);
+    auto* latch = llvm::BasicBlock::Create(ctx_, n.var + ".lanes.next", fn_);
+    llvm::Value* inside = b_.CreateAnd(b_.CreateICmpSGE(v, rb), b_.CreateICmpSLE(b_.CreateAdd(v, b_.getInt64(width)), re));
+    b_.CreateCondBr(inside, full, edge);
+    b_.SetInsertPoint(full);
+    llvm::Value* full_count = lanes_step(n, *list, mask, width, v, k, nullptr, ke, re);
+    llvm::BasicBlock* full_end = b_.GetInsertBlock();
+    b_.CreateBr(latch);
+    b_.SetInsertPoint(edge);
+    // Lanes inside [rb, re) (relative bounds clamped to [0, W]).
     auto rel = [&](llvm::Value* bound) {
       llvm::Value* r = b_.CreateSub(bound, v);
       r = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, r, b_.getInt64(0));
@@ -415,27 +424,57 @@ class KernelEmitter {
       return b_.CreateVectorSplat(width, b_.CreateTrunc(r, i32));
     };
     llvm::Value* in_range = b_.CreateAnd(b_.CreateICmpSGE(lane, rel(rb)), b_.CreateICmpSLT(lane, rel(re)));
+    llvm::Value* edge_count = lanes_step(n, *list, mask, width, v, k, in_range, ke, re);
+    llvm::BasicBlock* edge_end = b_.GetInsertBlock();
+    b_.CreateBr(latch);
+    b_.SetInsertPoint(latch);
+    llvm::PHINode* count = b_.CreatePHI(i64, 2, n.var + ".kept");
+    count->addIncoming(full_count, full_end);
+    count->addIncoming(edge_count, edge_end);
+    v->addIncoming(b_.CreateAdd(v, b_.getInt64(width)), latch);
+    k->addIncoming(b_.CreateAdd(k, count), latch);
+    b_.CreateBr(header);
+    b_.SetInsertPoint(done);
+  }
+
+  // One vector of a lanes loop: raw positions [v, v + W), kept entries from
+  // k; returns how many lanes were kept. `in_range` (null: all W lanes) says
+  // which lanes lie inside the block; the mask's bytes are read under it so
+  // the last vector never reads past the mask. Full vectors also prefetch
+  // each stream 4 KiB ahead (within the block).
+  llvm::Value* lanes_step(const loops::Node& n, const loops::IndexList& list, const BufferInfo& mask, int width,
+                          llvm::Value* v, llvm::Value* k, llvm::Value* in_range, llvm::Value* ke, llvm::Value* re) {
+    auto* i64 = b_.getInt64Ty();
+    auto* mask_ty = llvm::FixedVectorType::get(b_.getInt1Ty(), width);
+    auto* bits_ty = b_.getIntNTy(width);
     auto* byte_vec = llvm::FixedVectorType::get(b_.getInt8Ty(), width);
     llvm::Value* mask_ptr = b_.CreateInBoundsGEP(b_.getInt8Ty(), mask.data, v);
-    auto* mask_bytes = b_.CreateMaskedLoad(byte_vec, mask_ptr, llvm::Align(1), in_range,
-                                           llvm::Constant::getNullValue(byte_vec));
-    set_alias(mask_bytes, k_.inputs.at(list->mask_input).name);
+    llvm::Instruction* mask_bytes = nullptr;
+    if (in_range)
+      mask_bytes = b_.CreateMaskedLoad(byte_vec, mask_ptr, llvm::Align(1), in_range,
+                                       llvm::Constant::getNullValue(byte_vec));
+    else
+      mask_bytes = b_.CreateAlignedLoad(byte_vec, mask_ptr, llvm::Align(1));
+    mask_bytes->setName("mask.bytes");
+    set_alias(mask_bytes, k_.inputs.at(list.mask_input).name);
     llvm::Value* m = b_.CreateICmpNE(mask_bytes, llvm::Constant::getNullValue(byte_vec));
     llvm::Value* count = b_.CreateZExt(b_.CreateUnaryIntrinsic(llvm::Intrinsic::ctpop, b_.CreateBitCast(m, bits_ty)), i64);
     // The first `count` lanes: where packed operands are read and results written.
     llvm::Value* packed = b_.CreateBitCast(
         b_.CreateTrunc(b_.CreateSub(b_.CreateShl(b_.getInt64(1), count), b_.getInt64(1)), bits_ty), mask_ty);
+    const bool prefetching = in_range == nullptr;
 
     std::set<int> raw, vector;
     std::set<std::string> prefetched;  // buffers whose stream is prefetched ahead
     std::map<std::string, llvm::Value*> saved_vars = vars_;
+    std::map<int, llvm::Value*> saved_scalars = scalars_;
     vars_[n.var] = k;
     for (const auto& c : n.body) {
       const loops::Inst& i = c.inst;
       bool along = !i.index.empty() && i.index.back().scalar < 0 && i.index.back().var == n.var;
       switch (i.kind) {
         case loops::Inst::Kind::Load: {
-          if (i.buffer == list->buffer.name) {
+          if (i.buffer == list.buffer.name) {
             raw.insert(i.result);  // idx[k]: the lanes' raw positions, v + lane
             break;
           }
@@ -444,7 +483,7 @@ class KernelEmitter {
             inst(i);  // the same for every lane
             break;
           }
-          if (gather && !prefetched.count(i.buffer)) {
+          if (prefetching && gather && !prefetched.count(i.buffer)) {
             // The hardware prefetcher falls behind on this stream of masked
             // loads interleaved with masked stores (measured: 0.138 s without,
             // 0.048 s with a row stream 4 KiB ahead, one thread).
@@ -466,7 +505,7 @@ class KernelEmitter {
           break;
         }
         case loops::Inst::Kind::Store: {
-          if (!prefetched.count(i.buffer)) {
+          if (prefetching && !prefetched.count(i.buffer)) {
             prefetched.insert(i.buffer);
             vars_[n.var] = ahead(k, ke, i.dtype);
             prefetch(address(i), true);
@@ -499,11 +538,11 @@ class KernelEmitter {
         default: inst(i); break;  // Const, Extent, Position and InRange of other loops: scalars
       }
     }
+    // The values this vector defined live in its block only: the other
+    // block of the loop defines its own.
     vars_ = saved_vars;
-    v->addIncoming(b_.CreateAdd(v, b_.getInt64(width)), b_.GetInsertBlock());
-    k->addIncoming(b_.CreateAdd(k, count), b_.GetInsertBlock());
-    b_.CreateBr(header);
-    b_.SetInsertPoint(done);
+    scalars_ = saved_scalars;
+    return count;
   }
 
   // Prefetches entries [col_lo, col_hi) of row `row` of a rank-2 buffer, when
