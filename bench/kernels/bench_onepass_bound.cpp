@@ -34,9 +34,7 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include "b2m/runtime/avx512.h"
 
 #include "b2m/codegen/launch.h"
 #include "b2m/runtime/thread_pool.h"

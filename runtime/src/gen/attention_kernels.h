@@ -16,15 +16,7 @@
 
 #include "b2m/io/half.h"
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-// GCC 12 reports placeholders inside its masked intrinsics as uninitialised
-// (a false positive). Internal header: only our .cpp files include it.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#endif
+#include "b2m/runtime/avx512.h"
 
 namespace b2m::gen::detail {
 

@@ -4,15 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-// GCC 12 reports its own _mm512_undefined_* placeholders inside the masked
-// intrinsics as uninitialised (a false positive).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#endif
+#include "b2m/runtime/avx512.h"
 
 #include "b2m/io/half.h"
 #include "b2m/runtime/error.h"

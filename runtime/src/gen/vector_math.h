@@ -9,13 +9,7 @@
 #include <cmath>
 #include <cstddef>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#endif
+#include "b2m/runtime/avx512.h"
 
 namespace b2m::gen::detail {
 
