@@ -199,54 +199,50 @@ TEST(DatasetBindings, LeadInThatIsNotARepeatIsAnErrorAndMissingFilesAreNamed) {
   fs::remove_all(dir);
 }
 
-// A lag that pushes a window mostly past the end of its run: fewer than half
-// of the window's scans exist, and the message names the window, the scans it
-// needs and the run's length.
-TEST(DatasetBindings, WindowMostlyPastTheRunIsAnError) {
-  fs::path dir = fs::temp_directory_path() / ("b2m_dataset_lag_" + std::to_string(::getpid()));
+// Runs `pipeline` with `b2mc run` on a fresh copy of the test dataset:
+// expects exit status 1 and no output folder, and returns what it printed.
+std::string failing_run(const std::string& name, const std::string& pipeline) {
+  fs::path dir = fs::temp_directory_path() / ("b2m_dataset_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   make_dataset(dir / "ds");
-  std::ofstream((dir / "p.b2m").string()) << R"(import fmri
-source r = fmri.bids("ds", "01", task="A")
-out "w.npy" = fmri.windows(r.bold, r.run, r.events, r.tr, lag=12.0).data
-)";
+  std::ofstream((dir / "p.b2m").string()) << pipeline;
   std::string out;
   EXPECT_EQ(b2m::testing::run_in(dir,
                                  std::string("'") + B2M_BINARY_DIR + "/bin/b2mc' run p.b2m --stdlib-dir '" +
                                      B2M_SOURCE_DIR + "/stdlib' -- --out res",
                                  &out),
-            1);
-  EXPECT_NE(out.find("p.b2m:3:15 (fmri.windows): fmri.windows: window"), std::string::npos) << out;
-  EXPECT_NE(out.find("but the run has 30 scans"), std::string::npos) << out;
+            1)
+      << out;
   EXPECT_FALSE(fs::exists(dir / "res"));
   fs::remove_all(dir);
+  return out;
+}
+
+// A lag that pushes a window mostly past the end of its run: fewer than half
+// of the window's scans exist, and the message names the window, the scans it
+// needs and the run's length.
+TEST(DatasetBindings, WindowMostlyPastTheRunIsAnError) {
+  std::string out = failing_run("lag", R"(import fmri
+source r = fmri.bids("ds", "01", task="A")
+out "w.npy" = fmri.windows(r.bold, r.run, r.events, r.tr, lag=12.0).data
+)");
+  EXPECT_NE(out.find("p.b2m:3:15 (fmri.windows): fmri.windows: window"), std::string::npos) << out;
+  EXPECT_NE(out.find("but the run has 30 scans"), std::string::npos) << out;
 }
 
 // An atlas region that covers none of the brain mask's voxels on the bold
 // grid (the tiny test grid lies outside AAL's auditory cortex) is an error
 // naming the region, the atlas, the mask and the grid, not an empty ROI.
 TEST(DatasetBindings, AtlasRegionOutsideTheMaskIsAnError) {
-  fs::path dir = fs::temp_directory_path() / ("b2m_dataset_atlas_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  make_dataset(dir / "ds");
-  std::ofstream((dir / "p.b2m").string()) << R"(import fmri
+  std::string out = failing_run("atlas", R"(import fmri
 source atlas = fmri.atlas("aal", ["Heschl_L"], "ds", "01")
 out "roi.npy" = fmri.roi_mask(atlas)
-)";
-  std::string out;
-  EXPECT_EQ(b2m::testing::run_in(dir,
-                                 std::string("'") + B2M_BINARY_DIR + "/bin/b2mc' run p.b2m --stdlib-dir '" +
-                                     B2M_SOURCE_DIR + "/stdlib' -- --out res",
-                                 &out),
-            1);
+)");
   EXPECT_NE(out.find("fmri.atlas: region 'Heschl_L' of atlas 'aal' has no voxel inside the brain mask"),
             std::string::npos)
       << out;
   EXPECT_NE(out.find("sub-01_desc-brain_mask.nii.gz"), std::string::npos) << out;
-  EXPECT_FALSE(fs::exists(dir / "res"));
-  fs::remove_all(dir);
 }
 
 }  // namespace
