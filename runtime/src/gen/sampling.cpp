@@ -16,26 +16,11 @@ std::uint64_t splitmix64(std::uint64_t& state) {
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
 }
-inline std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 }  // namespace
 
 Rng::Rng(std::uint64_t seed) {
-  for (auto& s : s_) s = splitmix64(seed);
+  for (auto& s : bits_.s) s = splitmix64(seed);
 }
-
-std::uint64_t Rng::next() {
-  std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  std::uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-double Rng::uniform() { return double(next() >> 11) * 0x1.0p-53; }
 
 std::uint64_t stage_seed(std::uint64_t seed, std::uint64_t stage) {
   std::uint64_t state = seed ^ (0xD1B54A32D192ED03ull * (stage + 1));

@@ -68,6 +68,16 @@ TEST(Sampling, SameSeedSameTokensOtherSeedOtherTokens) {
   EXPECT_EQ(stage_seed(7, 1), stage_seed(7, 1));
 }
 
+// The generator against the reference xoshiro256** (Blackman & Vigna's C
+// code, run by hand in Python for these values) from state {1, 2, 3, 4}.
+TEST(Sampling, XoshiroMatchesTheReference) {
+  b2m::Xoshiro256 g{{1, 2, 3, 4}};
+  EXPECT_EQ(g.next(), 11520u);
+  EXPECT_EQ(g.next(), 0u);
+  EXPECT_EQ(g.next(), 1509978240u);
+  EXPECT_EQ(g.next(), 1215971899390074240u);
+}
+
 TEST(Sampling, RngIsUniform) {
   Rng rng(123);
   double sum = 0, sum_sq = 0;

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <span>
 
+#include "b2m/runtime/xoshiro256.h"
+
 namespace b2m::gen {
 
 struct SamplingOptions {
@@ -15,14 +17,15 @@ struct SamplingOptions {
   float top_p = 1.0f;        // 1: no nucleus cut
 };
 
-// xoshiro256** seeded through splitmix64: fixed, documented sequences.
+// xoshiro256** (b2m/runtime/xoshiro256.h) seeded through splitmix64:
+// fixed, documented sequences.
 class Rng {
  public:
   explicit Rng(std::uint64_t seed);
-  std::uint64_t next();
-  double uniform();  // [0, 1) with 53 random bits
+  std::uint64_t next() { return bits_.next(); }
+  double uniform() { return bits_.uniform(); }  // [0, 1) with 53 random bits
  private:
-  std::uint64_t s_[4];
+  Xoshiro256 bits_;
 };
 
 // A seed for stage `stage` derived from the user's seed (splitmix64 mixing).

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "b2m/runtime/xoshiro256.h"
+
 namespace b2m::synth {
 
 // SplitMix64 finaliser: a bijective 64-bit mixer.
@@ -38,30 +40,20 @@ constexpr std::uint64_t stream_seed(std::uint64_t seed, std::string_view tag, st
   return h;
 }
 
-// xoshiro256** (Blackman & Vigna): fast, 2^256 period, good equidistribution.
+// xoshiro256** (b2m/runtime/xoshiro256.h) seeded from a stream's seed.
 class Rng {
  public:
   explicit Rng(std::uint64_t seed) {
     std::uint64_t x = seed;
-    for (auto& s : s_) s = mix64(x += 0x9e3779b97f4a7c15ull);
+    for (auto& s : bits_.s) s = mix64(x += 0x9e3779b97f4a7c15ull);
   }
   Rng(std::uint64_t seed, std::string_view tag, std::uint64_t a = 0, std::uint64_t b = 0,
       std::uint64_t c = 0)
       : Rng(stream_seed(seed, tag, a, b, c)) {}
 
-  std::uint64_t next() {
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-  }
+  std::uint64_t next() { return bits_.next(); }
   // Uniform in [0, 1) with 53 random bits.
-  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  double uniform() { return bits_.uniform(); }
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
   // Uniform integer in [lo, hi] (inclusive).
   int integer(int lo, int hi) {
@@ -106,8 +98,7 @@ class Rng {
   }
 
  private:
-  static constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  std::uint64_t s_[4];
+  Xoshiro256 bits_;
   double spare_ = 0.0;
   bool has_spare_ = false;
 };
