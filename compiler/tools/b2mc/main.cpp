@@ -20,9 +20,6 @@
 
 namespace {
 
-// The executable: the kernels' object (with the pipeline's IR and kernel
-// table), the main() template and libb2m_exe, linked by the system C
-// compiler into a temporary file that is renamed only on success.
 // What the executable embeds: the IR with source locations and the texts of
 // the files they point into (the pipeline's and the stdlib modules').
 b2m::cpu::ExecutableText executable_text(const b2m::ir::Module& m, const b2m::SourceManager& sm) {
@@ -41,6 +38,9 @@ b2m::cpu::ExecutableText executable_text(const b2m::ir::Module& m, const b2m::So
   return text;
 }
 
+// The executable: the kernels' object (with the pipeline's IR, its sources
+// and the kernel table), the main() template and libb2m_exe, linked by the
+// system C compiler into a temporary file that is renamed only on success.
 bool link_executable(const b2m::FrontendResult& r, const b2m::SourceManager& sm, const std::string& output,
                      const b2m::cpu::CodegenOptions& cg) {
   namespace fs = std::filesystem;
