@@ -12,9 +12,12 @@ echo "numpy: $np"
 pipeline=$(echo "$b2m" | sed -E 's/.*pipeline_s=([0-9.]+).*/\1/')
 numpy=$(echo "$np" | sed -E 's/.*numpy_s=([0-9.]+).*/\1/')
 frac=$(echo "$b2m" | sed -E 's/.*fraction_of_copy=([0-9.]+).*/\1/')
+# Per placement of the two vCPUs (bench/README.md, session 5): fraction@copy GB/s/rounds.
+near=$(echo "$b2m" | sed -E 's/.*near_cpus=([^ ]+).*/\1/')
+far=$(echo "$b2m" | sed -E 's/.*far_cpus=([^ ]+).*/\1/')
 # What a hand-written one-pass schedule reaches in the same conditions (an
 # upper bound for what the compiler could generate; see bench/README.md).
 if [ -x "$build/bin/bench_onepass_bound" ]; then
   echo "bound: $("$build/bin/bench_onepass_bound" "$T" "$V" "$threads" 5)"
 fi
-echo "ratio: fraction of copy bandwidth = $frac (goal >= 0.70); numpy / b2m = $(/usr/bin/python3 -c "print(round($numpy/$pipeline, 2))") (goal >= 3)"
+echo "ratio: fraction of copy bandwidth = $frac (near placement $near, far $far; goal >= 0.70); numpy / b2m = $(/usr/bin/python3 -c "print(round($numpy/$pipeline, 2))") (goal >= 3)"
