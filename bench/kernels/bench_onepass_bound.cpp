@@ -263,6 +263,10 @@ int main(int argc, char** argv) {
   int rounds = argc > 4 ? std::atoi(argv[4]) : 5;
   if (argc > 5) g_tile = std::atoll(argv[5]);
   b2m::ThreadPool::set_num_threads(static_cast<std::size_t>(threads));
+#if !defined(__AVX512F__)
+  std::fprintf(stderr, "bench_onepass_bound: written with AVX-512 intrinsics; this build targets a CPU without AVX-512\n");
+  return 2;
+#endif
   if (V % 16 || g_tile % 16 || g_tile < 16 || g_tile > kMaxTile) {
     std::fprintf(stderr, "bench_onepass_bound: voxel and tile must be multiples of 16 (whole lines per row), tile at most %lld\n",
                  static_cast<long long>(kMaxTile));
