@@ -20,6 +20,7 @@
 #include "b2m/exec/executor.h"
 #include "b2m/runtime/thread_pool.h"
 #include "core_distance.h"
+#include "paired_rounds.h"
 #include "jit_pipeline.h"
 #include "zscore_inputs.h"
 
@@ -101,14 +102,7 @@ int main(int argc, char** argv) {
   };
   // STREAM-like copy of the input, with the same threads.
   HostTensor dst = HostTensor::zeros(b2m::DType::F32, {T, V});
-  auto copy_once = [&] {
-    auto t0 = std::chrono::steady_clock::now();
-    std::size_t bytes = x.bytes.size();
-    b2m::parallel_for(bytes, 1 << 22, [&](std::size_t b, std::size_t e) {
-      std::memcpy(dst.bytes.data() + b, x.bytes.data() + b, e - b);
-    });
-    return seconds_since(t0);
-  };
+  auto copy_once = [&] { return b2m::bench::copy_seconds(dst, x); };
 
   // One untimed run of each variant (page faults of fresh outputs; the
   // executor keeps large freed blocks for reuse after that), which also
@@ -150,20 +144,17 @@ int main(int argc, char** argv) {
     plain_frac.push_back(min_bytes / q / 1e9 / copy_gbs.back());
     gather_frac.push_back(min_bytes / g / 1e9 / copy_gbs.back());
   }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
+  using b2m::bench::median;
   std::string rounds;
   for (std::size_t i = 0; i < frac.size(); ++i)
     rounds += (i ? "," : "") + std::to_string(static_cast<int>(copy_gbs[i] + 0.5)) + ":" +
               std::to_string(static_cast<int>(frac[i] * 100 + 0.5)) + ":" +
               std::to_string(static_cast<int>(distance_ns[i] + 0.5));
-  // Rounds with the two CPUs near (< 120 ns apart: one CCD) and far.
+  // Rounds with the two CPUs near (one CCD) and far.
   auto by_placement = [&](bool far) {
     std::vector<double> f, c;
     for (std::size_t i = 0; i < frac.size(); ++i)
-      if (distance_ns[i] >= 0 && (distance_ns[i] >= 120) == far) {
+      if (distance_ns[i] >= 0 && b2m::bench::far_apart(distance_ns[i]) == far) {
         f.push_back(frac[i]);
         c.push_back(copy_gbs[i]);
       }

@@ -42,6 +42,7 @@
 #include "b2m/codegen/launch.h"
 #include "b2m/runtime/thread_pool.h"
 #include "core_distance.h"
+#include "paired_rounds.h"
 #include "zscore_inputs.h"
 
 namespace {
@@ -53,7 +54,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 constexpr std::int64_t kMaxTile = 1024;  // raw voxels per tile at most
 std::int64_t g_tile = 320;               // raw voxels per tile: b2mc's tiled schedule picks 320 for 400-row runs
 constexpr std::int64_t kAhead = 8;       // rows prefetched ahead, as b2mc's kernels do
-constexpr std::int64_t kMaxRows = 4096;  // the longest run this model handles
 
 struct Problem {
   std::int64_t T, V, K;
@@ -280,8 +280,6 @@ int main(int argc, char** argv) {
   const std::int64_t runs = b2m::bench::kRuns;
   p.run_start.assign(static_cast<std::size_t>(runs + 1), T);
   for (std::int64_t t = T; t-- > 0;) p.run_start[static_cast<std::size_t>(in.run.data<std::int64_t>()[t])] = t;
-  for (std::int64_t r = 0; r < runs; ++r)
-    if (p.run_start[static_cast<std::size_t>(r + 1)] - p.run_start[static_cast<std::size_t>(r)] > kMaxRows) return 2;
   for (std::int64_t g = 0, k = 0; g < V / 16; ++g) {
     std::uint16_t bits = 0;
     p.kept_before.push_back(k);
@@ -295,13 +293,7 @@ int main(int argc, char** argv) {
   HostTensor dst = HostTensor::zeros(b2m::DType::F32, {T, V});
   p.y = y.data<float>();
   const HostTensor& x = in.x;
-  auto copy_once = [&] {
-    auto t0 = std::chrono::steady_clock::now();
-    b2m::parallel_for(x.bytes.size(), 1 << 22, [&](std::size_t b, std::size_t e) {
-      std::memcpy(dst.bytes.data() + b, x.bytes.data() + b, e - b);
-    });
-    return seconds_since(t0);
-  };
+  auto copy_once = [&] { return b2m::bench::copy_seconds(dst, x); };
 
   // Check the model against a float64 reference on a few voxels before timing it.
   run_once(p, Schedule::Sequential);
@@ -352,16 +344,13 @@ int main(int argc, char** argv) {
       frac[k].push_back(min_bytes / s / 1e9 / copy_gbs.back());
     }
   }
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
+  using b2m::bench::median;
   // Per placement: the rounds' medians of copy GB/s, then each part's
   // fraction and seconds.
   auto placement = [&](bool far) {
     std::vector<std::size_t> in_it;
     for (std::size_t i = 0; i < distance_ns.size(); ++i)
-      if (distance_ns[i] >= 0 && (distance_ns[i] >= 120) == far) in_it.push_back(i);
+      if (distance_ns[i] >= 0 && b2m::bench::far_apart(distance_ns[i]) == far) in_it.push_back(i);
     if (in_it.empty()) return std::string(far ? " far: none" : " near: none");
     auto pick = [&](const std::vector<double>& v) {
       std::vector<double> out;
